@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Out-of-tree compatibility: force-included by kmod/Kbuild when the module is
+ * built outside the kernel tree. Each shim is keyed on a MBOX_HAVE_* macro
+ * that kmod/Kbuild sets by probing the tree's headers, so a distribution
+ * kernel with a backport gets the right answer. Version numbers are used only
+ * to refuse kernels outside the supported range.
+ */
+#ifndef _MBOX_COMPAT_H
+#define _MBOX_COMPAT_H
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "mbox supports Linux 6.1 and later"
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "mbox has been tested up to Linux 6.12; newer kernels are not supported yet"
+#endif
+
+#endif /* _MBOX_COMPAT_H */
