@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# libmbox: a shared library with a soname and a version script, a static
+# archive, and a pkg-config file, all from the one VERSION.
+
+LIB_SRCS := $(wildcard lib/src/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/%.o)
+LIB_SO := $(OUT)/lib/libmbox.so.$(VERSION)
+LIB_A := $(OUT)/lib/libmbox.a
+LIB_PC := $(OUT)/lib/libmbox.pc
+
+.PHONY: lib install-lib
+lib: $(LIB_SO) $(OUT)/lib/libmbox.so.$(SOVERSION) $(OUT)/lib/libmbox.so $(LIB_A) $(LIB_PC)
+
+$(LIB_OBJS): CFLAGS += -fPIC
+$(LIB_OBJS): CPPFLAGS += -Ilib/src
+
+$(LIB_SO): $(LIB_OBJS) lib/libmbox.map
+	$(Q)$(CC) -shared -o $@ $(LIB_OBJS) $(LDFLAGS) \
+		-Wl,-soname,libmbox.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libmbox.map -Wl,-z,defs
+
+$(OUT)/lib/libmbox.so.$(SOVERSION): $(LIB_SO)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(OUT)/lib/libmbox.so: $(OUT)/lib/libmbox.so.$(SOVERSION)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_PC): lib/libmbox.pc.in kmod/mbox.h
+	$(Q)sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+		-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|' $< > $@
+
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmbox.so.$(SOVERSION)
+	ln -sf libmbox.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmbox.so
+	install -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 lib/include/libmbox.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 uapi/linux/mbox.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	$(if $(DESTDIR),,-ldconfig)

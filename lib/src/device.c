@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR MIT)
+/*
+ * Device-wide calls: opening /dev/mbox and asking it what it supports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "libmbox.h"
+#include "internal.h"
+
+int mbox__open_device(int oflags)
+{
+	int fd = open(MBOX_DEVICE_PATH, oflags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int mbox__ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int mbox_info(struct mbox_info *info)
+{
+	int fd, ret;
+
+	fd = mbox__open_device(O_RDONLY);
+	if (fd < 0)
+		return fd;
+	memset(info, 0, sizeof(*info));
+	ret = mbox__ioctl(fd, MBOX_IOC_INFO, info);
+	close(fd);
+	return ret;
+}

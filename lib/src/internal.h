@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR MIT) */
+/*
+ * Helpers shared by the library's source files; not part of the ABI.
+ */
+#ifndef LIBMBOX_INTERNAL_H
+#define LIBMBOX_INTERNAL_H
+
+/* open(2) /dev/mbox with O_CLOEXEC added; returns the fd or -errno. */
+int mbox__open_device(int oflags);
+
+/* ioctl(2) returning 0 or -errno. */
+int mbox__ioctl(int fd, unsigned long cmd, void *arg);
+
+#endif /* LIBMBOX_INTERNAL_H */
