@@ -21,6 +21,10 @@ KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(shell \
 	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 	grep -v -e -rt- -e -cloud- | sort -V | tail -n 1))
 
+# The VM test bed (selftests/vm/run.sh).
+KERNELS ?= 6.1 6.12 debug
+T ?=
+
 CC ?= cc
 CFLAGS ?= -O2 -g
 MBOX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -30,10 +34,11 @@ LDLIBS_MBOX := -L$(OUT)/lib -lmbox -Wl,-rpath,'$$ORIGIN/../lib'
 Q := $(if $(V),,@)
 
 .PHONY: all
-all: module lib tools
+all: module lib tools selftests
 
 include lib/lib.mk
 include tools/tools.mk
+include selftests/selftests.mk
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(@D)
@@ -84,10 +89,29 @@ clean:
 	-$(KBUILD) clean 2>/dev/null
 	rm -rf $(OUT)
 
+# ---------------------------------------------------------------------------
+# Dependencies and the VM test bed
+
+.PHONY: deps check demo shell
+deps:
+	@selftests/vm/deps.sh
+
+# deps first, then a fresh make: KDIR is only known once the headers exist.
+check demo shell: deps
+	@$(MAKE) -s --no-print-directory all
+	@selftests/vm/run.sh $@ $(if $(filter check,$@),$(KERNELS),$(firstword $(KERNELS)))
+
+export OUT T KVM VM_TIMEOUT MBOX_CACHE
+
 .PHONY: help
 help:
 	@echo 'Targets:'
-	@echo '  all (default)  module, libmbox and tools'
+	@echo '  all (default)  module, libmbox, tools and selftests'
+	@echo '  demo           run the demo in a QEMU VM (installs dependencies)'
+	@echo '  check          run the selftests in QEMU on $(KERNELS)'
+	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
+	@echo '  shell          interactive shell in the VM with the module loaded'
+	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'
 	@echo '  sparse         sparse (C=2) over the module'

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Selftests: kselftest_harness.h binaries (selftests/mbox/) and the helpers
+# the VM needs (selftests/vm/). The harness headers come from Debian's
+# linux-source-6.1 package at build time; they are never kept in this tree.
+
+LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
+KSFT_DIR := $(OUT)/kselftest
+KSFT_HDRS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+
+# In the order they run. module_test comes first: it unloads and reloads
+# the module, which is only safe while nothing else holds it.
+SELFTESTS := module_test device_test
+# Also built as static i386 binaries (NAME_32) to run the compat ioctl path.
+SELFTESTS_32 := device_test
+SELFTEST_BINS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%) \
+	$(SELFTESTS_32:%=$(OUT)/selftests/mbox/%_32)
+VM_BINS := $(OUT)/selftests/vm/mbox-modload
+
+.PHONY: selftests
+selftests: $(SELFTEST_BINS) $(VM_BINS) $(OUT)/selftests/mbox/tests.list
+
+$(KSFT_HDRS) &:
+	@test -f $(LINUX_SOURCE_TAR) || { echo "$(LINUX_SOURCE_TAR) is missing; run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(KSFT_DIR)
+	$(Q)tar -C $(KSFT_DIR) --strip-components=4 -xJf $(LINUX_SOURCE_TAR) \
+		$(patsubst $(KSFT_DIR)/%,linux-source-6.1/tools/testing/selftests/%,$(KSFT_HDRS))
+	$(Q)touch $(KSFT_HDRS)
+
+SELFTEST_OBJS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%.o) $(OUT)/selftests/mbox/common.o
+$(SELFTEST_OBJS): $(KSFT_HDRS)
+$(SELFTEST_OBJS): CPPFLAGS += -isystem $(KSFT_DIR) -Iselftests/vm
+
+$(OUT)/selftests/mbox/module_test: $(OUT)/selftests/vm/modload.o
+$(OUT)/selftests/mbox/module_test: LDLIBS += -lkmod
+
+$(OUT)/selftests/mbox/%: $(OUT)/selftests/mbox/%.o $(OUT)/selftests/mbox/common.o $(LIB_SO) | lib
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_MBOX) $(LDLIBS) -lpthread
+
+$(OUT)/selftests/mbox/%_32: selftests/mbox/%.c selftests/mbox/common.c $(KSFT_HDRS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -m32 -static $(MBOX_CFLAGS) $(CPPFLAGS) -isystem $(KSFT_DIR) $(CFLAGS) \
+		-o $@ $(filter %.c,$^) -lpthread
+
+$(OUT)/selftests/mbox/tests.list: selftests/selftests.mk
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' $(SELFTESTS) $(SELFTESTS_32:%=%_32) > $@
+
+$(OUT)/selftests/vm/mbox-modload: $(OUT)/selftests/vm/mbox-modload.o $(OUT)/selftests/vm/modload.o
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lkmod

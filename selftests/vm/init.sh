@@ -1,0 +1,146 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the mbox test VM (busybox). The host's run.sh picks the mode on the
+# kernel command line:
+#   mboxvm.mode=check   load the module, run the selftests, unload, scan for
+#                       leaks (debug kernel), power off
+#   mboxvm.mode=demo    load the module, run the demo, unload, power off
+#   mboxvm.mode=shell   load the module and give a shell on the console
+# mboxvm.tests=a,b limits check to those tests.
+#
+# Results go to the second serial port (ttyS1), the kernel log to the first.
+# Lines starting "# mbox-vm: " are for run.sh:
+#   begin NAME / end NAME STATUS    around each test binary
+#   result WHAT ok|fail [WHY]       a check made here (load, unload, leaks)
+#   done                            everything ran
+
+/bin/busybox mkdir -p /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /dev/mqueue
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t mqueue mqueue /dev/mqueue 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+hostname mbox-vm
+
+# A task stuck in D state for a minute panics the VM, which ends the run.
+echo 60 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+
+arg() {
+	sed -n "s/.*mboxvm\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+}
+
+MODE=$(arg mode)
+KMEMLEAK=/sys/kernel/debug/kmemleak
+export MBOX_MODULE=/mbox/mbox.ko
+
+exec 3>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+
+say() {
+	echo "$*" >&3
+}
+
+result() {
+	say "# mbox-vm: result $*"
+}
+
+finish() {
+	say "# mbox-vm: done"
+	sync
+	poweroff -f
+	sleep 60
+}
+
+kmsg() {
+	echo "mbox-vm: $*" > /dev/kmsg
+}
+
+load() {
+	if out=$(mbox-modload load "$MBOX_MODULE" 2>&1); then
+		result load ok
+	else
+		result load fail "$out"
+		finish
+	fi
+}
+
+unload() {
+	if out=$(mbox-modload unload mbox 2>&1); then
+		result unload ok
+	else
+		result unload fail "$out"
+	fi
+}
+
+# Report what kmemleak finds, after dropping what it knew before the tests.
+leaks_forget() {
+	[ -w $KMEMLEAK ] || return 0
+	echo scan > $KMEMLEAK
+	echo clear > $KMEMLEAK
+}
+
+leaks_report() {
+	[ -w $KMEMLEAK ] || return 0
+	# Objects younger than 5 s are never reported; scan twice past that.
+	sleep 6
+	echo scan > $KMEMLEAK
+	sleep 1
+	echo scan > $KMEMLEAK
+	n=$(grep -c '^unreferenced object' $KMEMLEAK)
+	if [ "$n" = 0 ]; then
+		result kmemleak ok
+	else
+		sed 's/^/# /' $KMEMLEAK >&3
+		result kmemleak fail "$n unreferenced objects"
+	fi
+}
+
+run_tests() {
+	timeout=$(sed -n 's/^timeout=//p' /mbox/settings)
+	want=$(arg tests | tr ',' ' ')
+	for t in $(cat /mbox/tests.list); do
+		if [ -n "$want" ]; then
+			case " $want " in *" $t "*) ;; *) continue ;; esac
+		fi
+		say "# mbox-vm: begin $t"
+		kmsg "begin $t"
+		(cd /mbox/tests && exec timeout -s KILL "${timeout:-300}" ./"$t") >&3 2>&1 </dev/null
+		rc=$?
+		kmsg "end $t $rc"
+		say "# mbox-vm: end $t $rc"
+	done
+}
+
+case "$MODE" in
+check)
+	load
+	leaks_forget
+	run_tests
+	unload
+	leaks_report
+	;;
+demo)
+	load
+	mbox-demo >&3 2>&1
+	result demo "$([ $? = 0 ] && echo ok || echo fail)"
+	unload
+	;;
+shell)
+	load
+	echo "mbox VM: module loaded, /dev/mbox ready; tests in /mbox/tests. 'exit' powers off."
+	setsid cttyhack sh -l
+	unload
+	;;
+*)
+	result mode fail "unknown mode '$MODE'"
+	;;
+esac
+finish

@@ -1,0 +1,300 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The QEMU test bed behind "make check", "make demo" and "make shell".
+#
+#   run.sh check KERNEL...   the selftests on each kernel: TAP per test, then
+#                            a last line "N passed, N failed[, N skipped]"
+#   run.sh demo KERNEL       the demo program
+#   run.sh shell KERNEL      an interactive shell with the module loaded
+#
+# KERNEL is 6.1 or 6.12 (Debian's packaged kernels) or debug (Debian's 6.1
+# source built with KASAN, UBSAN, lockdep and kmemleak; see debug-kernel.sh).
+#
+# For each kernel: build mbox.ko against it, pack an initramfs (busybox, the
+# test binaries, libmbox and the libraries they need), boot it under TCG, and
+# read the results from the VM's second serial port. The run fails when a
+# test fails, when the VM stops early or hangs, or when the kernel log shows
+# a splat (see SPLATS below).
+#
+# Environment: OUT (build directory, default build), T (tests to run, comma-
+# or space-separated names from selftests/selftests.mk), KVM=1 (KVM instead
+# of TCG; nested KVM hangs on our machines), VM_TIMEOUT (seconds one VM may
+# take in all, default 2400), MBOX_CACHE (see debug-kernel.sh).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vmdir=$top/selftests/vm
+out=$(cd "$top" && realpath -m "${OUT:-build}")
+mode=${1:?usage: run.sh check|demo|shell KERNEL...}
+shift
+[ $# -gt 0 ] || { echo "run.sh: no kernel given" >&2; exit 2; }
+
+# Kernel messages that fail a run. The taint and signature messages Debian
+# kernels print for an out-of-tree module are expected and not listed.
+SPLATS='BUG:|WARNING:|Oops|general protection fault|Kernel panic|KASAN|UBSAN'
+SPLATS+='|possible circular locking|inconsistent lock state|suspicious RCU usage'
+SPLATS+='|possible recursive locking|lock held when returning to user space'
+SPLATS+='|sleeping function called from invalid context|blocked for more than'
+SPLATS+='|soft lockup|hard LOCKUP|kmemleak:.*new suspected memory leaks'
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 2
+}
+
+# The package a Debian meta package depends on, e.g. linux-headers-amd64 ->
+# linux-headers-6.1.0-56-amd64.
+meta_dep() {
+	dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | sed 's/[ ,(].*//'
+}
+
+# Sets KVER, VMLINUZ and KDIR for kernel $1.
+resolve_kernel() {
+	local hdr
+	case $1 in
+	6.1) hdr=$(meta_dep linux-headers-amd64) ;;
+	6.12) hdr=$(meta_dep linux-headers-6.12-amd64) ;;
+	debug)
+		KDIR=$("$vmdir/debug-kernel.sh") || die "cannot build the debug kernel"
+		KVER=$(cat "$KDIR/include/config/kernel.release")
+		VMLINUZ=$KDIR/arch/x86/boot/bzImage
+		return
+		;;
+	*) die "unknown kernel '$1' (known: 6.1 6.12 debug)" ;;
+	esac
+	[ -n "$hdr" ] || die "kernel $1 is not installed; run 'make deps'"
+	KVER=${hdr#linux-headers-}
+	KDIR=/usr/src/$hdr
+	VMLINUZ=/boot/vmlinuz-$KVER
+	[ -d "$KDIR" ] && [ -f "$VMLINUZ" ] || die "kernel $1 ($KVER) is incomplete; run 'make deps'"
+}
+
+# Build mbox.ko for $KDIR in a copy of the sources, so that builds for
+# different kernels never share objects. Warnings fail the build.
+build_module() {
+	local src=$work/module
+	rm -rf "$src"
+	mkdir -p "$src"
+	(cd "$top" && cp --parents Kbuild kmod/Kbuild kmod/*.[ch] uapi/linux/*.h "$src/")
+	if ! make -C "$KDIR" M="$src" W=1 KCFLAGS=-Werror modules >"$work/module.log" 2>&1; then
+		cat "$work/module.log" >&2
+		die "mbox.ko does not build for $KVER"
+	fi
+	MODULE=$src/kmod/mbox.ko
+}
+
+# Copy ELF files $@ into the initramfs with the shared libraries they need.
+copy_with_libs() {
+	local f lib
+	for f in "$@"; do
+		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | grep -v "^$out/"); do
+			[ -e "$root$lib" ] || cp -L --parents "$lib" "$root/"
+		done
+	done
+}
+
+build_initramfs() {
+	local bin
+	root=$work/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,etc,usr/bin,usr/lib,mbox/tests}
+	cp /bin/busybox "$root/bin/busybox"
+	install -m 755 "$vmdir/init.sh" "$root/init"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	cp "$MODULE" "$root/mbox/mbox.ko"
+	cp "$top/selftests/mbox/settings" "$out/selftests/mbox/tests.list" "$root/mbox/"
+	while read -r bin; do
+		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
+	done <"$out/selftests/mbox/tests.list"
+	cp "$out"/tools/mbox-* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
+	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
+	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
+}
+
+# Boot the VM in $mode; results go to $work/results.log, the kernel log to
+# $work/console.log. Returns when QEMU has exited.
+boot() {
+	local accel=(-accel tcg -cpu max) tests=${T:-} append serial
+	[ "${KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
+	append="console=ttyS0 loglevel=7 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1"
+	append+=" mboxvm.mode=$mode"
+	[ -n "$tests" ] && append+=" mboxvm.tests=$(echo "$tests" | tr ' ' ',')"
+	if [ "$mode" = shell ]; then
+		serial=(-serial mon:stdio -serial null)
+	else
+		serial=(-serial "file:$work/console.log" -serial "file:$work/results.log")
+	fi
+	: >"$work/console.log"
+	: >"$work/results.log"
+	qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot "${accel[@]}"
+	      -smp 2 -m 1G -kernel "$VMLINUZ" -initrd "$work/initramfs.cpio"
+	      -append "$append" "${serial[@]}")
+	if [ "$mode" = shell ]; then
+		"${qemu[@]}"
+		return
+	fi
+	"${qemu[@]}" </dev/null >"$work/qemu.log" 2>&1 &
+	watch $!
+}
+
+# Stream the results while QEMU $1 runs; stop it when it hangs.
+watch() {
+	local qpid=$1 tpid start=$SECONDS size last=0 idle=$SECONDS done_at=
+	local test_timeout vm_timeout=${VM_TIMEOUT:-2400}
+	test_timeout=$(sed -n 's/^timeout=//p' "$top/selftests/mbox/settings")
+	# Nothing for this long means the guest's own per-test timeout failed.
+	local idle_limit=$((test_timeout + 120))
+
+	# The demo shows only what the program prints.
+	local hide='^# mbox-vm: done'
+	[ "$mode" = demo ] && hide='^# mbox-vm: '
+	tail -n +1 -f --pid="$qpid" "$work/results.log" | tr -d '\r' |
+		grep --line-buffered -v -E "$hide" &
+	tpid=$!
+	HUNG=
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		size=$(stat -c %s "$work/results.log")
+		if [ "$size" != "$last" ]; then
+			last=$size
+			idle=$SECONDS
+		fi
+		if [ -z "$done_at" ] && grep -q '^# mbox-vm: done' "$work/results.log"; then
+			done_at=$SECONDS
+		fi
+		if [ -n "$done_at" ] && [ $((SECONDS - done_at)) -gt 30 ]; then
+			: # finished, but did not power off
+		elif [ $((SECONDS - idle)) -gt "$idle_limit" ]; then
+			HUNG="no output for ${idle_limit}s"
+		elif [ $((SECONDS - start)) -gt "$vm_timeout" ]; then
+			HUNG="VM_TIMEOUT of ${vm_timeout}s reached"
+		else
+			continue
+		fi
+		kill "$qpid" 2>/dev/null || true
+		break
+	done
+	wait "$qpid" || true
+	wait "$tpid" || true
+}
+
+# Count the results of one VM; print a TAP line for every failure that the
+# tests could not print themselves. Sets PASS FAIL SKIP.
+tally() {
+	local counts
+	counts=$(tr -d '\r' <"$work/results.log" | awk -v hung="$HUNG" '
+		function fail(msg) { f++; print "not ok - " msg }
+		/^# mbox-vm: begin / { cur = $4; nf = 0; n = 0; next }
+		/^# mbox-vm: end / {
+			rc = $5
+			if (rc == 137)
+				fail(cur ": killed by the per-test timeout")
+			else if (rc != 0 && rc != 4 && nf == 0)
+				fail(cur ": exited with status " rc)
+			else if (n == 0 && rc == 4)
+				s++
+			else if (n == 0 && rc == 0)
+				p++
+			cur = ""; next
+		}
+		/^# mbox-vm: result / {
+			if ($5 == "ok")
+				p++
+			else
+				fail($4 ": " substr($0, index($0, $5) + length($5) + 1))
+			next
+		}
+		/^# mbox-vm: done/ { finished = 1; next }
+		cur != "" && /^ok [0-9]+ / { n++; if (/# SKIP/) s++; else p++; next }
+		cur != "" && /^not ok [0-9]+ / { n++; nf++; f++; next }
+		END {
+			why = hung != "" ? hung : "the VM stopped early"
+			if (cur != "")
+				fail(cur ": did not finish (" why ")")
+			else if (!finished)
+				fail("the VM did not finish (" why ")")
+			printf "%d %d %d\n", p + 0, f + 0, s + 0
+		}')
+	echo "$counts" | sed '$d'
+	read -r PASS FAIL SKIP <<<"$(echo "$counts" | tail -n 1)"
+}
+
+# Check the kernel log for splats. Counts as one test.
+check_kernel_log() {
+	local hits
+	hits=$(tr -d '\r' <"$work/console.log" | grep -n -E "$SPLATS" || true)
+	if [ -z "$hits" ]; then
+		echo "ok - kernel log clean"
+		PASS=$((PASS + 1))
+		return
+	fi
+	echo "not ok - kernel log shows a splat"
+	FAIL=$((FAIL + 1))
+	local first
+	first=$(echo "$hits" | head -n 1 | cut -d: -f1)
+	tr -d '\r' <"$work/console.log" | sed -n "$((first > 20 ? first - 20 : 1)),$((first + 60))p" |
+		sed 's/^/# /'
+	echo "# (full log: $work/console.log)"
+}
+
+run_kernel() {
+	local name=$1
+	resolve_kernel "$name"
+	work=$out/vm/$name
+	mkdir -p "$work"
+	echo "# ===== kernel $name ($KVER) ====="
+	build_module
+	build_initramfs
+	boot
+	tally
+	check_kernel_log
+	echo "# $name: $PASS passed, $FAIL failed, $SKIP skipped"
+}
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'"
+[ -x "$out/selftests/vm/mbox-modload" ] || die "nothing built in $out; run 'make'"
+
+case $mode in
+check)
+	[ -z "${T:-}" ] || for t in $(echo "$T" | tr ',' ' '); do
+		grep -qx "$t" "$out/selftests/mbox/tests.list" || die "no test named '$t'"
+	done
+	total_p=0 total_f=0 total_s=0
+	for k in "$@"; do
+		run_kernel "$k"
+		total_p=$((total_p + PASS)) total_f=$((total_f + FAIL)) total_s=$((total_s + SKIP))
+	done
+	summary="$total_p passed, $total_f failed"
+	[ "$total_s" -gt 0 ] && summary+=", $total_s skipped"
+	echo "$summary"
+	[ "$total_f" -eq 0 ]
+	;;
+demo)
+	[ $# -eq 1 ] || die "demo takes one kernel"
+	resolve_kernel "$1"
+	work=$out/vm/$1
+	mkdir -p "$work"
+	build_module
+	build_initramfs
+	echo "# booting Debian $KVER under QEMU; the demo's output follows"
+	boot
+	tally
+	check_kernel_log
+	[ "$FAIL" -eq 0 ]
+	;;
+shell)
+	[ $# -eq 1 ] || die "shell takes one kernel"
+	resolve_kernel "$1"
+	work=$out/vm/$1
+	mkdir -p "$work"
+	build_module
+	build_initramfs
+	boot
+	;;
+*)
+	die "unknown mode '$mode'"
+	;;
+esac
