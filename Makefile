@@ -73,7 +73,10 @@ style:
 		linux-source-6.1/scripts/const_structs.checkpatch; }
 	perl $(STYLE_DIR)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
-		-f $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) uapi/linux/*.h
+		-f $(filter-out %.mod.c,$(wildcard kmod/*.[ch]))
+	@# uapi headers cannot use BIT().
+	perl $(STYLE_DIR)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,BIT_MACRO -f uapi/linux/*.h
 
 install-module: module
 	+$(KBUILD) INSTALL_MOD_DIR=extra modules_install

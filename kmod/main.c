@@ -12,6 +12,8 @@
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -87,12 +89,13 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 
 	if (copy_from_user(&info, uinfo, sizeof(info)))
 		return -EFAULT;
-	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+	if (info.flags || info.__pad ||
+	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
 		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = MBOX_ABI_VERSION;
-	info.features = 0;
+	info.features = MBOX_FEAT_MAILBOX;
 	info.name_max = MBOX_NAME_MAX;
 	info.msg_size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
 	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
@@ -100,32 +103,190 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 	info.capacity_default = mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT);
 	info.user_mailboxes_max = mbox_limit(MBOX_LIMIT_USER_MAILBOXES);
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
+	info.msg_overhead = mbox_msg_overhead();
 
 	if (copy_to_user(uinfo, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
 }
 
+/* The object @file is bound to, or NULL. */
+static struct mbox_obj *mbox_file_obj(struct file *file)
+{
+	struct mbox_file *mf = file->private_data;
+
+	/* Pairs with smp_store_release() in mbox_ioctl_open(). */
+	return smp_load_acquire(&mf->obj);
+}
+
+static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
+{
+	struct mbox_file *mf = file->private_data;
+	char name[MBOX_NAME_MAX + 1];
+	struct mbox_open_req req = {
+		.name = name,
+		.fmode = file->f_mode & (FMODE_READ | FMODE_WRITE),
+	};
+	struct mbox_open args;
+	struct mbox_obj *obj;
+	int ret;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	ret = mbox_mailbox_open_req(&req, &args);
+	if (ret)
+		return ret;
+	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name),
+				  &req.name_len);
+	if (ret)
+		return ret;
+
+	mutex_lock(&mf->lock);
+	if (mf->obj) {
+		ret = -EISCONN;
+		goto unlock;
+	}
+	obj = mbox_obj_open(&req);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto unlock;
+	}
+	obj->ops->attach(obj, req.fmode);
+	/* Pairs with smp_load_acquire() in mbox_file_obj(). */
+	smp_store_release(&mf->obj, obj);
+unlock:
+	mutex_unlock(&mf->lock);
+	return ret;
+}
+
+static long mbox_ioctl_unlink(struct mbox_unlink __user *uargs)
+{
+	char name[MBOX_NAME_MAX + 1];
+	struct mbox_unlink args;
+	u32 len;
+	int ret;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.type != MBOX_TYPE_MAILBOX ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name), &len);
+	if (ret)
+		return ret;
+	return mbox_obj_unlink(args.type, name, len);
+}
+
+static long mbox_ioctl_list(struct mbox_list __user *uargs)
+{
+	struct mbox_list args;
+	int ret;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	ret = mbox_obj_list(u64_to_user_ptr(args.buf), args.len, &args.count,
+			    &args.needed);
+	if (ret && ret != -ERANGE)
+		return ret;
+	if (put_user(args.count, &uargs->count) ||
+	    put_user(args.needed, &uargs->needed))
+		return -EFAULT;
+	return ret;
+}
+
 static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	struct mbox_obj *obj;
 
 	switch (cmd) {
 	case MBOX_IOC_INFO:
 		return mbox_ioctl_info(argp);
+	case MBOX_IOC_OPEN:
+		return mbox_ioctl_open(file, argp);
+	case MBOX_IOC_UNLINK:
+		return mbox_ioctl_unlink(argp);
+	case MBOX_IOC_LIST:
+		return mbox_ioctl_list(argp);
+	case MBOX_IOC_SEND:
+	case MBOX_IOC_RECV:
+	case MBOX_IOC_STAT:
+		obj = mbox_file_obj(file);
+		if (!obj)
+			return -ENOTCONN;
+		return obj->ops->ioctl(obj, file, cmd, argp);
 	default:
 		return -ENOTTY;
 	}
 }
 
+static ssize_t mbox_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct mbox_obj *obj = mbox_file_obj(iocb->ki_filp);
+
+	if (!obj)
+		return -ENOTCONN;
+	return obj->ops->read_iter(obj, iocb, to);
+}
+
+static ssize_t mbox_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct mbox_obj *obj = mbox_file_obj(iocb->ki_filp);
+
+	if (!obj)
+		return -ENOTCONN;
+	return obj->ops->write_iter(obj, iocb, from);
+}
+
+static __poll_t mbox_poll(struct file *file, poll_table *pt)
+{
+	struct mbox_obj *obj = mbox_file_obj(file);
+
+	if (!obj)
+		return EPOLLERR;
+	return obj->ops->poll(obj, file, pt);
+}
+
 static int mbox_open(struct inode *inode, struct file *file)
 {
+	struct mbox_file *mf;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	if (!mf)
+		return -ENOMEM;
+	mf->user = mbox_user_get_current();
+	if (!mf->user) {
+		kfree(mf);
+		return -ENOMEM;
+	}
+	mutex_init(&mf->lock);
+	file->private_data = mf;
 	return stream_open(inode, file);
+}
+
+static int mbox_release(struct inode *inode, struct file *file)
+{
+	struct mbox_file *mf = file->private_data;
+
+	if (mf->obj) {
+		mf->obj->ops->detach(mf->obj, file->f_mode);
+		mbox_obj_put(mf->obj);
+	}
+	mbox_user_put(mf->user);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return 0;
 }
 
 static const struct file_operations mbox_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mbox_open,
+	.release	= mbox_release,
+	.read_iter	= mbox_read_iter,
+	.write_iter	= mbox_write_iter,
+	.poll		= mbox_poll,
 	.unlocked_ioctl	= mbox_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -141,18 +302,26 @@ static int __init mbox_init(void)
 {
 	int ret;
 
+	ret = mbox_registry_init();
+	if (ret)
+		goto err;
 	ret = misc_register(&mbox_misc);
-	if (ret) {
-		pr_err("cannot register /dev/mbox: %d\n", ret);
-		return ret;
-	}
+	if (ret)
+		goto err_registry;
 	pr_info("version %s loaded\n", MBOX_VERSION);
 	return 0;
+
+err_registry:
+	mbox_registry_exit();
+err:
+	pr_err("cannot load: %d\n", ret);
+	return ret;
 }
 
 static void __exit mbox_exit(void)
 {
 	misc_deregister(&mbox_misc);
+	mbox_registry_exit();
 }
 
 module_init(mbox_init);

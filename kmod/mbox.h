@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Declarations shared by the files of the mbox module.
+ *
+ *   main.c      the misc device, module parameters, binding a descriptor to
+ *               an object, and the ioctl/read/write/poll dispatch
+ *   registry.c  what every object has: a name, an owner and mode, a
+ *               reference count, and a per-user quota charge
+ *   mailbox.c   mailboxes: message queues with blocking send and receive
  */
 #ifndef _MBOX_H
 #define _MBOX_H
 
 #include <linux/compiler.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/poll.h>
+#include <linux/rhashtable-types.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 #define MBOX_VERSION		"0.1.0"
 
@@ -37,5 +48,117 @@ static inline unsigned int mbox_limit(enum mbox_limit_id id)
 {
 	return READ_ONCE(mbox_limits[id].val);
 }
+
+/*
+ * Per-user accounting (registry.c). One struct mbox_user per uid that owns
+ * objects or has messages queued; objects and messages hold a reference to
+ * the user they are charged to.
+ */
+struct mbox_user;
+
+struct mbox_user *mbox_user_get_current(void);
+void mbox_user_hold(struct mbox_user *user);
+void mbox_user_put(struct mbox_user *user);
+int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
+			   size_t bytes);
+void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
+
+/*
+ * What a /dev/mbox descriptor holds (file->private_data). It binds to one
+ * object, once.
+ */
+struct mbox_file {
+	struct mutex lock;		/* serializes binding */
+	/* Set once under @lock; read it with smp_load_acquire(). */
+	struct mbox_obj *obj;
+	struct mbox_user *user;		/* the opener's: pays for what is sent */
+};
+
+/*
+ * An object: what mailboxes (and later rings) have in common. Embedded in
+ * the type's own structure; @ops says how to handle the rest.
+ */
+struct mbox_obj;
+
+struct mbox_obj_ops {
+	int type;				/* MBOX_TYPE_* */
+	/* A descriptor binds to the object, or is released. */
+	void (*attach)(struct mbox_obj *obj, fmode_t fmode);
+	void (*detach)(struct mbox_obj *obj, fmode_t fmode);
+	/* The name is gone; no new descriptor can bind. */
+	void (*unlinked)(struct mbox_obj *obj);
+	/* The last reference is gone: free the object (kfree_rcu it). */
+	void (*release)(struct mbox_obj *obj);
+	/* For MBOX_IOC_LIST. */
+	void (*usage)(struct mbox_obj *obj, u32 *queued, u64 *queued_bytes);
+	/* The file operations of a descriptor bound to the object. */
+	ssize_t (*read_iter)(struct mbox_obj *obj, struct kiocb *iocb,
+			     struct iov_iter *to);
+	ssize_t (*write_iter)(struct mbox_obj *obj, struct kiocb *iocb,
+			      struct iov_iter *from);
+	__poll_t (*poll)(struct mbox_obj *obj, struct file *file,
+			 poll_table *pt);
+	/* The type's own commands; -ENOTTY for others. */
+	long (*ioctl)(struct mbox_obj *obj, struct file *file,
+		      unsigned int cmd, void __user *argp);
+};
+
+struct mbox_obj {
+	struct kref ref;
+	const struct mbox_obj_ops *ops;
+	/* Under mbox_registry_lock (registry.c): */
+	struct rhash_head node;		/* in the name table while linked */
+	struct list_head list;		/* in mbox_objects while linked */
+	bool linked;
+	/* Set at creation, never changed. */
+	bool counted;			/* charged to @owner's object count */
+	kuid_t uid;			/* owner, also the creator */
+	kgid_t gid;
+	umode_t mode;
+	struct mbox_user *owner;
+	u32 name_len;
+	char *name;
+	struct rcu_head rcu;
+};
+
+/* What MBOX_IOC_OPEN asks of the registry. */
+struct mbox_open_req {
+	int type;			/* MBOX_TYPE_* */
+	const char *name;
+	u32 name_len;
+	u32 flags;			/* MBOX_OPEN_* */
+	umode_t mode;
+	fmode_t fmode;			/* the descriptor's access */
+	/* Makes a new object of the type; called without locks held. */
+	struct mbox_obj *(*create)(const struct mbox_open_req *req);
+	/* The type's creation attributes, checked. */
+	u32 capacity;
+	u32 msg_size;
+};
+
+int mbox_registry_init(void);
+void mbox_registry_exit(void);
+int mbox_name_from_user(char *buf, const char __user *uname, u32 *len);
+struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req);
+int mbox_obj_unlink(int type, const char *name, u32 name_len);
+int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed);
+void mbox_obj_init(struct mbox_obj *obj, const struct mbox_obj_ops *ops);
+void mbox_obj_destroy(struct mbox_obj *obj);
+
+static inline void mbox_obj_get(struct mbox_obj *obj)
+{
+	kref_get(&obj->ref);
+}
+
+void mbox_obj_put(struct mbox_obj *obj);
+
+/* Mailboxes (mailbox.c). */
+struct mbox_open;
+
+int mbox_mailbox_open_req(struct mbox_open_req *req,
+			  const struct mbox_open *args);
+
+/* Bytes a queued message counts against its sender's quota, beyond its payload. */
+u32 mbox_msg_overhead(void);
 
 #endif /* _MBOX_H */

@@ -200,9 +200,15 @@ TEST_F(dev, info_reserved)
 		EXPECT_EQ(EINVAL, errno) TH_LOG("reserved[%u]", i);
 	}
 
+	memset(&info, 0, sizeof(info));
+	info.__pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+
 	/* Output-only fields may hold anything on input. */
 	memset(&info, 0xcc, sizeof(info));
 	info.flags = 0;
+	info.__pad = 0;
 	memset(info.reserved, 0, sizeof(info.reserved));
 	EXPECT_EQ(0, ioctl(self->fd, MBOX_IOC_INFO, &info));
 	EXPECT_EQ(MBOX_ABI_VERSION, info.abi_version);
