@@ -13,6 +13,9 @@
 #define LIBMBOX_H
 
 #include <linux/mbox.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +32,165 @@ extern "C" {
  * loaded), or another -errno from open(2) or ioctl(2).
  */
 int mbox_info(struct mbox_info *info);
+
+/*
+ * Mailboxes
+ *
+ * The semantics (blocking, timeouts, EMSGSIZE, poll, quotas...) are those of
+ * the kernel, described in <linux/mbox.h>; these functions are thin.
+ */
+
+/* An open mailbox: one /dev/mbox descriptor bound to it. */
+struct mbox;
+
+/* Creation attributes for mbox_open(); a 0 field takes the module default. */
+struct mbox_attr {
+	unsigned int capacity;	/* in messages */
+	unsigned int msg_size;	/* largest message, in bytes */
+	unsigned int flags;	/* MBOX_OPEN_UNBOUNDED */
+};
+
+/**
+ * mbox_open() - open a mailbox, creating it if asked, as mq_open(3) does
+ * @mbp:	on success, the new handle
+ * @name:	1 to MBOX_NAME_MAX printable ASCII bytes, no '/'
+ * @oflag:	O_RDONLY (receive), O_WRONLY (send) or O_RDWR; may add
+ *		O_CREAT, O_EXCL and O_NONBLOCK (every call on the handle then
+ *		fails with -EAGAIN instead of blocking)
+ * @mode:	with O_CREAT: permission bits, less the umask
+ * @attr:	with O_CREAT: attributes, or NULL for the defaults
+ *
+ * Return: 0, or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC
+ * (over the user_mailboxes_max quota), -ENOMEM, or an error of open(2).
+ */
+int mbox_open(struct mbox **mbp, const char *name, int oflag, mode_t mode,
+	      const struct mbox_attr *attr);
+
+/**
+ * mbox_close() - close the handle and free it
+ * @mb:	the handle; NULL is allowed
+ *
+ * Return: 0, or -errno from close(2). The handle is freed either way.
+ */
+int mbox_close(struct mbox *mb);
+
+/**
+ * mbox_fd() - the handle's descriptor, for poll(2), epoll(7), read(2) and
+ * write(2)
+ * @mb:	the handle
+ *
+ * Return: the descriptor; it stays the handle's (do not close it).
+ */
+int mbox_fd(const struct mbox *mb);
+
+/**
+ * mbox_unlink() - remove a mailbox's name, as mq_unlink(3) does
+ * @name:	the name
+ *
+ * Open handles keep working; the mailbox goes when the last one closes.
+ * Return: 0, or -ENOENT, -EPERM (not the owner), -EINVAL, -ENAMETOOLONG.
+ */
+int mbox_unlink(const char *name);
+
+/**
+ * mbox_send() - send one message
+ * @mb:		the handle (opened for writing)
+ * @buf:	the message
+ * @len:	its length; 0 is a valid message
+ * @flags:	0 or MBOX_SEND_NONBLOCK
+ *
+ * Blocks while the mailbox is full unless @flags or the handle says not to.
+ * Return: 0, or -EAGAIN, -EMSGSIZE (longer than the mailbox's msg_size),
+ * -EDQUOT (over the user_bytes_max quota), -EPIPE (unlinked and nobody can
+ * receive any more), -EINTR, -EBADF, -EFAULT, -ENOMEM.
+ */
+int mbox_send(struct mbox *mb, const void *buf, size_t len, unsigned int flags);
+
+/**
+ * mbox_timedsend() - mbox_send(), giving up after @timeout_ns
+ * @mb:		the handle
+ * @buf:	the message
+ * @len:	its length
+ * @flags:	0 or MBOX_SEND_NONBLOCK
+ * @timeout_ns:	relative, on CLOCK_MONOTONIC; 0 gives up at once
+ *
+ * Return: as mbox_send(), and -ETIMEDOUT. A signal gives -EINTR, even with
+ * SA_RESTART.
+ */
+int mbox_timedsend(struct mbox *mb, const void *buf, size_t len,
+		   unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_recv() - receive one message
+ * @mb:		the handle (opened for reading)
+ * @buf:	where to store it
+ * @len:	the size of @buf
+ * @flags:	0, or MBOX_RECV_NONBLOCK and/or MBOX_RECV_TRUNC
+ *
+ * Blocks while the mailbox is empty unless @flags or the handle says not to.
+ * Return: the message's length (with MBOX_RECV_TRUNC, at most @len), or
+ * -EMSGSIZE (the message is longer than @len and stays queued), -EAGAIN,
+ * -EPIPE (unlinked, empty, and nobody can send any more), -EINTR, -EBADF,
+ * -EFAULT.
+ */
+ssize_t mbox_recv(struct mbox *mb, void *buf, size_t len, unsigned int flags);
+
+/**
+ * mbox_timedrecv() - mbox_recv(), giving up after @timeout_ns
+ * @mb:		the handle
+ * @buf:	where to store the message
+ * @len:	the size of @buf
+ * @flags:	as for mbox_recv()
+ * @timeout_ns:	relative, on CLOCK_MONOTONIC; 0 gives up at once
+ *
+ * Return: as mbox_recv(), and -ETIMEDOUT.
+ */
+ssize_t mbox_timedrecv(struct mbox *mb, void *buf, size_t len,
+		       unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_send_args() - MBOX_IOC_SEND with every field under the caller's control
+ * @mb:		the handle
+ * @args:	see struct mbox_send in <linux/mbox.h>
+ *
+ * Return: 0 or -errno, as mbox_send().
+ */
+int mbox_send_args(struct mbox *mb, struct mbox_send *args);
+
+/**
+ * mbox_recv_args() - MBOX_IOC_RECV with every field under the caller's control
+ * @mb:		the handle
+ * @args:	see struct mbox_recv; args->len comes back as the message's
+ *		length, also with -EMSGSIZE
+ *
+ * Return: bytes stored, or -errno, as mbox_recv().
+ */
+ssize_t mbox_recv_args(struct mbox *mb, struct mbox_recv *args);
+
+/**
+ * mbox_stat() - a mailbox's attributes and counters
+ * @mb:	the handle
+ * @st:	filled in; see struct mbox_stat in <linux/mbox.h>
+ *
+ * Return: 0 or -errno.
+ */
+int mbox_stat(struct mbox *mb, struct mbox_stat *st);
+
+/**
+ * mbox_list() - every named object, as a snapshot
+ * @entries:	on success, a malloc()ed array of records; free() it
+ * @count:	on success, how many records; walk them with mbox_list_next()
+ *
+ * Return: 0, or -ENOMEM, or an error of open(2) or ioctl(2).
+ */
+int mbox_list(struct mbox_list_entry **entries, unsigned int *count);
+
+/* The record after @entry in the array mbox_list() returns. */
+static inline struct mbox_list_entry *
+mbox_list_next(struct mbox_list_entry *entry)
+{
+	return (struct mbox_list_entry *)((char *)entry + entry->size);
+}
 
 #ifdef __cplusplus
 }

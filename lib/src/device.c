@@ -20,7 +20,9 @@ int mbox__open_device(int oflags)
 
 int mbox__ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
 }
 
 int mbox_info(struct mbox_info *info)

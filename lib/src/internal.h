@@ -8,7 +8,7 @@
 /* open(2) /dev/mbox with O_CLOEXEC added; returns the fd or -errno. */
 int mbox__open_device(int oflags);
 
-/* ioctl(2) returning 0 or -errno. */
+/* ioctl(2) returning its result (>= 0) or -errno. */
 int mbox__ioctl(int fd, unsigned long cmd, void *arg);
 
 #endif /* LIBMBOX_INTERNAL_H */
