@@ -2,14 +2,19 @@
 #
 # Command-line tools, linked against the shared libmbox.
 
-TOOLS := $(OUT)/tools/mbox-demo
+TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo
 
 .PHONY: tools install-tools
 tools: $(TOOLS)
 
-$(OUT)/tools/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
+$(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(LIB_SO) | lib
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX) -lm
+
+$(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX)
 
 install-tools: tools
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(OUT)/bin/mboxctl $(DESTDIR)$(BINDIR)/

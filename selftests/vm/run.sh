@@ -108,7 +108,7 @@ build_initramfs() {
 	while read -r bin; do
 		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 	done <"$out/selftests/mbox/tests.list"
-	cp "$out"/tools/mbox-* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
+	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
 	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
 	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
