@@ -10,11 +10,14 @@ KSFT_HDRS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
 # In the order they run. module_test comes first: it unloads and reloads
 # the module, which is only safe while nothing else holds it.
-SELFTESTS := module_test device_test
+SELFTESTS := module_test device_test mailbox_open_test mailbox_io_test \
+	mailbox_block_test mailbox_perm_test mailbox_stress_test
 # Also built as static i386 binaries (NAME_32) to run the compat ioctl path.
-SELFTESTS_32 := device_test
+SELFTESTS_32 := device_test mailbox_io_test
+SELFTEST_SCRIPTS := mboxctl_test.sh
 SELFTEST_BINS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%) \
-	$(SELFTESTS_32:%=$(OUT)/selftests/mbox/%_32)
+	$(SELFTESTS_32:%=$(OUT)/selftests/mbox/%_32) \
+	$(SELFTEST_SCRIPTS:%=$(OUT)/selftests/mbox/%)
 VM_BINS := $(OUT)/selftests/vm/mbox-modload
 
 .PHONY: selftests
@@ -42,9 +45,13 @@ $(OUT)/selftests/mbox/%_32: selftests/mbox/%.c selftests/mbox/common.c $(KSFT_HD
 	$(Q)$(CC) -m32 -static $(MBOX_CFLAGS) $(CPPFLAGS) -isystem $(KSFT_DIR) $(CFLAGS) \
 		-o $@ $(filter %.c,$^) -lpthread
 
+$(OUT)/selftests/mbox/%.sh: selftests/mbox/%.sh
+	@mkdir -p $(@D)
+	$(Q)install -m 755 $< $@
+
 $(OUT)/selftests/mbox/tests.list: selftests/selftests.mk
 	@mkdir -p $(@D)
-	$(Q)printf '%s\n' $(SELFTESTS) $(SELFTESTS_32:%=%_32) > $@
+	$(Q)printf '%s\n' $(SELFTESTS) $(SELFTESTS_32:%=%_32) $(SELFTEST_SCRIPTS) > $@
 
 $(OUT)/selftests/vm/mbox-modload: $(OUT)/selftests/vm/mbox-modload.o $(OUT)/selftests/vm/modload.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lkmod

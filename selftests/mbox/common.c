@@ -70,3 +70,173 @@ void *fault_area(size_t valid, size_t size)
 		return NULL;
 	return p + good - valid;
 }
+
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+const char *mb_name(const char *prefix)
+{
+	static char names[8][MBOX_NAME_MAX + 1];
+	static unsigned int n;
+	char *buf = names[n % 8];
+
+	snprintf(buf, sizeof(names[0]), "%s-%d-%u", prefix, getpid(), n);
+	n++;
+	return buf;
+}
+
+int mb_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
+	    uint32_t capacity, uint32_t msg_size)
+{
+	struct mbox_open args = {
+		.name = (uintptr_t)name,
+		.flags = flags,
+		.mode = mode,
+		.capacity = capacity,
+		.msg_size = msg_size,
+	};
+	int fd, err;
+
+	fd = open("/dev/mbox", oflag | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MBOX_IOC_OPEN, &args)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int mb_create(const char *name, uint32_t capacity, uint32_t msg_size)
+{
+	return mb_open(name, O_RDWR, MBOX_OPEN_CREATE | MBOX_OPEN_EXCL, 0600,
+		       capacity, msg_size);
+}
+
+int mb_unlink(const char *name)
+{
+	struct mbox_unlink args = {
+		.name = (uintptr_t)name,
+		.type = MBOX_TYPE_MAILBOX,
+	};
+	int fd, ret;
+
+	fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, MBOX_IOC_UNLINK, &args) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int mb_send(int fd, const void *buf, uint32_t len, uint32_t flags,
+	    uint64_t timeout_ns)
+{
+	struct mbox_send args = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+	};
+	int ret = ioctl(fd, MBOX_IOC_SEND, &args);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int mb_recv(int fd, void *buf, uint32_t len, uint32_t flags,
+	    uint64_t timeout_ns, uint32_t *msg_len)
+{
+	struct mbox_recv args = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+	};
+	int ret = ioctl(fd, MBOX_IOC_RECV, &args);
+
+	if (ret < 0)
+		ret = -errno;
+	if (msg_len)
+		*msg_len = args.len;
+	return ret;
+}
+
+int mb_stat(int fd, struct mbox_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, MBOX_IOC_STAT, st) ? -errno : 0;
+}
+
+bool mb_wait_waiters(int fd, int senders, int receivers)
+{
+	uint64_t end = now_ns() + 20000000000ULL;
+	struct mbox_stat st;
+
+	while (now_ns() < end) {
+		if (mb_stat(fd, &st))
+			return false;
+		if ((senders < 0 || st.waiting_senders == (uint32_t)senders) &&
+		    (receivers < 0 || st.waiting_receivers == (uint32_t)receivers))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+int become_user(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+	    setresuid(uid, uid, uid))
+		return -errno;
+	return 0;
+}
+
+static uint32_t checksum(const uint8_t *p, uint32_t len, uint32_t seed)
+{
+	uint32_t h = seed ^ 2166136261u;
+
+	while (len--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+void stamp_fill(void *buf, uint32_t len, uint32_t producer, uint32_t seq)
+{
+	struct stamp *s = buf;
+	uint8_t *body = (uint8_t *)(s + 1);
+	uint32_t i, n = len - sizeof(*s), x = producer * 7919 + seq;
+
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245 + 12345;
+		body[i] = x >> 16;
+	}
+	s->producer = producer;
+	s->seq = seq;
+	s->len = len;
+	s->sum = checksum(body, n, producer ^ seq);
+}
+
+int stamp_check(const void *buf, uint32_t len, struct stamp *out)
+{
+	const struct stamp *s = buf;
+
+	if (len < sizeof(*s))
+		return -1;
+	memcpy(out, s, sizeof(*s));
+	if (s->len != len)
+		return -1;
+	if (s->sum != checksum((const uint8_t *)(s + 1), len - sizeof(*s),
+			       s->producer ^ s->seq))
+		return -1;
+	return 0;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

@@ -21,3 +21,59 @@ int param_write(const char *name, long long value);
 void *fault_area(size_t valid, size_t size);
 
 #endif /* MBOX_SELFTEST_COMMON_H */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/mbox.h>
+
+/*
+ * Raw mailbox calls: the tests talk to the kernel ABI directly (libmbox has
+ * tests of its own). Each returns what the ioctl returns, or -errno.
+ */
+
+/* A name no other test uses: "PREFIX-PID-N". */
+const char *mb_name(const char *prefix);
+
+/* open /dev/mbox with @oflag and bind it; the fd or -errno. */
+int mb_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
+	    uint32_t capacity, uint32_t msg_size);
+
+/* Create @name exclusively (mode 0600), opened O_RDWR; the fd or -errno. */
+int mb_create(const char *name, uint32_t capacity, uint32_t msg_size);
+
+int mb_unlink(const char *name);
+int mb_send(int fd, const void *buf, uint32_t len, uint32_t flags,
+	    uint64_t timeout_ns);
+/* Returns bytes stored or -errno; *msg_len (may be NULL) gets args.len. */
+int mb_recv(int fd, void *buf, uint32_t len, uint32_t flags,
+	    uint64_t timeout_ns, uint32_t *msg_len);
+int mb_stat(int fd, struct mbox_stat *st);
+
+/*
+ * Wait until @fd's mailbox has @senders waiting senders and @receivers
+ * waiting receivers (-1: any). Returns false after 20 s: a synchronization
+ * point between processes, not a timing check.
+ */
+bool mb_wait_waiters(int fd, int senders, int receivers);
+
+/* Become @uid/@gid with no supplementary groups and no capabilities. */
+int become_user(uid_t uid, gid_t gid);
+
+/* A payload that proves its integrity: sequence numbers and a checksum. */
+struct stamp {
+	uint32_t producer;
+	uint32_t seq;
+	uint32_t len;		/* of the whole message */
+	uint32_t sum;		/* over the bytes after the stamp */
+};
+
+/* Fill @buf (@len >= sizeof(struct stamp)) with a stamped payload. */
+void stamp_fill(void *buf, uint32_t len, uint32_t producer, uint32_t seq);
+
+/* Check a received message; returns 0 if intact. */
+int stamp_check(const void *buf, uint32_t len, struct stamp *out);
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+uint64_t now_ns(void);

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mboxctl_test.sh: mboxctl as a shell script would use it. Prints TAP; exits
+# 1 if any check fails.
+
+n=0
+failed=0
+tmp=$(mktemp -d)
+q=ctl-$$
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n $1"
+	failed=1
+}
+
+# expect STATUS DESCRIPTION COMMAND...: COMMAND exits with STATUS.
+expect() {
+	want=$1 desc=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = "$want" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (status $got, wanted $want)"
+		sed 's/^/#   /' "$tmp/err"
+	fi
+}
+
+# stderr_has PATTERN DESCRIPTION: the last command's stderr matches.
+stderr_has() {
+	if grep -q -- "$1" "$tmp/err"; then
+		ok "$2"
+	else
+		not_ok "$2"
+		sed 's/^/#   /' "$tmp/err"
+	fi
+}
+
+# stdout_is TEXT DESCRIPTION: the last command printed exactly TEXT.
+stdout_is() {
+	if [ "$(cat "$tmp/out")" = "$1" ] && [ "$(wc -c <"$tmp/out")" = "${#1}" ]; then
+		ok "$2"
+	else
+		not_ok "$2: got '$(cat "$tmp/out")'"
+	fi
+}
+
+echo "TAP version 13"
+
+expect 0 "create" mboxctl create "$q"
+expect 1 "create -x of an existing mailbox fails" mboxctl create -x "$q"
+stderr_has "EEXIST" "... and says EEXIST"
+expect 0 "create without -x opens the existing one" mboxctl create "$q"
+
+expect 0 "ls" mboxctl ls
+if grep -q " $q\$" "$tmp/out"; then ok "ls lists it"; else not_ok "ls lists it"; fi
+
+expect 0 "send from an argument" mboxctl send "$q" hello
+printf 'from\nstdin' >"$tmp/in"
+expect 0 "send from stdin" sh -c "mboxctl send $q < $tmp/in"
+expect 0 "send an empty message" mboxctl send "$q" ""
+
+expect 0 "stat" mboxctl stat "$q"
+if grep -q "queued: *3 messages, 15 bytes" "$tmp/out"; then ok "stat counts 3 messages"; else not_ok "stat counts 3 messages"; sed 's/^/#   /' "$tmp/out"; fi
+
+expect 0 "recv" mboxctl recv "$q"
+stdout_is "hello" "recv prints the first message as it is"
+expect 0 "recv the second" mboxctl recv "$q"
+if cmp -s "$tmp/out" "$tmp/in"; then ok "multi-line message intact"; else not_ok "multi-line message intact"; fi
+expect 0 "recv the empty one" mboxctl recv "$q"
+stdout_is "" "the empty message prints nothing"
+
+expect 4 "recv -n on an empty mailbox exits 4" mboxctl recv -n "$q"
+stderr_has "EAGAIN" "... and says EAGAIN"
+expect 3 "recv -t 0.2 on an empty mailbox exits 3" mboxctl recv -t 0.2 "$q"
+stderr_has "ETIMEDOUT" "... and says ETIMEDOUT"
+
+# A receiver waiting in the background gets a message sent later.
+mboxctl recv -t 60 "$q" >"$tmp/bg" 2>&1 &
+bg=$!
+for i in $(seq 1 200); do
+	mboxctl stat "$q" | grep -q "waiting: *0 senders, 1 receivers" && break
+	sleep 0.05
+done
+expect 0 "send to a blocked receiver" mboxctl send "$q" wake-up
+if wait $bg && [ "$(cat "$tmp/bg")" = "wake-up" ]; then
+	ok "the blocked receiver got it"
+else
+	not_ok "the blocked receiver got it"
+fi
+
+s=small-$$
+expect 0 "create -c 1 -s 8 -m 640" mboxctl create -x -c 1 -s 8 -m 640 "$s"
+expect 0 "stat it" mboxctl stat "$s"
+if grep -q "capacity: *1 messages" "$tmp/out" && grep -q "msg size: *8 bytes" "$tmp/out" &&
+   grep -q "mode 0640" "$tmp/out"; then
+	ok "attributes as asked"
+else
+	not_ok "attributes as asked"
+	sed 's/^/#   /' "$tmp/out"
+fi
+expect 1 "a message over the size fails" mboxctl send "$s" 123456789
+stderr_has "EMSGSIZE" "... and says EMSGSIZE"
+expect 0 "fill it" mboxctl send "$s" 12345678
+expect 4 "send -n to a full mailbox exits 4" mboxctl send -n "$s" x
+expect 3 "send -t 0.1 to a full mailbox exits 3" mboxctl send -t 0.1 "$s" x
+
+b=binary-$$
+head -c 4000 /dev/urandom >"$tmp/bin"
+expect 0 "create for binary data" mboxctl create -x "$b"
+expect 0 "send binary data from stdin" sh -c "mboxctl send $b < $tmp/bin"
+expect 0 "recv binary data" sh -c "mboxctl recv $b > $tmp/bin2"
+if cmp -s "$tmp/bin" "$tmp/bin2"; then ok "binary data intact"; else not_ok "binary data intact"; fi
+
+expect 1 "open a missing mailbox" mboxctl recv -n "missing-$$"
+stderr_has "ENOENT" "... says ENOENT"
+expect 1 "a bad name" mboxctl create "a/b"
+stderr_has "EINVAL" "... says EINVAL"
+expect 2 "unknown command" mboxctl frobnicate
+expect 2 "missing name" mboxctl recv
+expect 2 "bad timeout" mboxctl recv -t soon "$q"
+expect 2 "bad capacity" mboxctl create -c lots x
+expect 0 "info" mboxctl info
+if grep -q "abi_version: *1" "$tmp/out"; then ok "info shows the ABI"; else not_ok "info shows the ABI"; fi
+
+expect 0 "rm several" mboxctl rm "$q" "$s" "$b"
+expect 1 "rm again fails" mboxctl rm "$q"
+stderr_has "ENOENT" "... and says ENOENT"
+expect 0 "ls" mboxctl ls
+if grep -q -e " $q\$" -e " $s\$" "$tmp/out"; then not_ok "ls no longer lists them"; else ok "ls no longer lists them"; fi
+
+rm -rf "$tmp"
+echo "1..$n"
+exit $failed
