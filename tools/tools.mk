@@ -2,7 +2,7 @@
 #
 # Command-line tools, linked against the shared libmbox.
 
-TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo
+TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh
 
 .PHONY: tools install-tools
 tools: $(TOOLS)
@@ -14,6 +14,10 @@ $(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(LIB_SO) | lib
 $(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX)
+
+$(OUT)/bin/mboxctl-session.sh: tools/demo/mboxctl-session.sh
+	@mkdir -p $(@D)
+	$(Q)install -m 755 $< $@
 
 install-tools: tools
 	install -d $(DESTDIR)$(BINDIR)

@@ -1,13 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mbox-demo: the program behind "make demo". It shows what the running
- * module offers, through libmbox only.
+ * mbox-demo: the program behind "make demo", through libmbox only.
+ *
+ *  1. what the running module offers;
+ *  2. the bounded buffer: a producer and a consumer process share a mailbox
+ *     of capacity 4. First the consumer is slow, so the producer fills the
+ *     mailbox and blocks; then the producer is slow, so the consumer empties
+ *     it and blocks. Each side reports when it has to wait.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libmbox.h>
+
+#define ITEMS 12
+#define CAPACITY 4
+#define SLOW_MS 150
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 static int show_info(void)
 {
@@ -22,7 +44,8 @@ static int show_info(void)
 	}
 	printf("== %s ==\n", MBOX_DEVICE_PATH);
 	printf("ABI version          %u\n", info.abi_version);
-	printf("features             %#llx\n", (unsigned long long)info.features);
+	printf("features             %s\n",
+	       info.features & MBOX_FEAT_MAILBOX ? "mailboxes" : "none");
 	printf("longest name         %u bytes\n", info.name_max);
 	printf("message size         %u bytes by default, at most %u\n",
 	       info.msg_size_default, info.msg_size_max);
@@ -33,8 +56,127 @@ static int show_info(void)
 	return 0;
 }
 
+struct item {
+	unsigned int number;
+	char text[28];
+};
+
+/* Send @item; if the mailbox is full, say so, then block until it is not. */
+static int produce(struct mbox *mb, const struct item *item, int *waits)
+{
+	struct mbox_stat st;
+	int ret;
+
+	ret = mbox_send(mb, item, sizeof(*item), MBOX_SEND_NONBLOCK);
+	if (ret == -EAGAIN) {
+		printf("  producer: mailbox full (%u/%u), waiting to put item %u\n",
+		       CAPACITY, CAPACITY, item->number);
+		(*waits)++;
+		ret = mbox_send(mb, item, sizeof(*item), 0);
+	}
+	if (ret)
+		return ret;
+	mbox_stat(mb, &st);
+	printf("  producer: put item %2u            (queued %u/%u)\n",
+	       item->number, st.queued, st.capacity);
+	return 0;
+}
+
+static int producer(void)
+{
+	struct item item;
+	struct mbox *mb;
+	unsigned int i;
+	int ret, waits = 0;
+
+	ret = mbox_open(&mb, "demo-bounded-buffer", O_WRONLY, 0, NULL);
+	if (ret)
+		return 1;
+	for (i = 1; i <= ITEMS; i++) {
+		item.number = i;
+		snprintf(item.text, sizeof(item.text), "item #%u", i);
+		/* The second half: a slow producer. */
+		if (i > ITEMS / 2)
+			sleep_ms(SLOW_MS);
+		if (produce(mb, &item, &waits))
+			return 1;
+	}
+	printf("  producer: done, had to wait %d times\n", waits);
+	mbox_close(mb);
+	return 0;
+}
+
+static int consumer(void)
+{
+	unsigned int i, bad = 0;
+	struct item item;
+	struct mbox *mb;
+	ssize_t n;
+	int ret, waits = 0;
+
+	ret = mbox_open(&mb, "demo-bounded-buffer", O_RDONLY, 0, NULL);
+	if (ret)
+		return 1;
+	for (i = 1; i <= ITEMS; i++) {
+		/* The first half: a slow consumer. */
+		if (i <= ITEMS / 2)
+			sleep_ms(SLOW_MS);
+		n = mbox_recv(mb, &item, sizeof(item), MBOX_RECV_NONBLOCK);
+		if (n == -EAGAIN) {
+			printf("  consumer: mailbox empty, waiting for item %u\n", i);
+			waits++;
+			n = mbox_recv(mb, &item, sizeof(item), 0);
+		}
+		if (n != sizeof(item))
+			return 1;
+		printf("  consumer: took %s\n", item.text);
+		bad += item.number != i;
+	}
+	printf("  consumer: done, had to wait %d times; %u items, %s\n", waits,
+	       ITEMS, bad ? "OUT OF ORDER" : "all in order");
+	mbox_close(mb);
+	return bad ? 1 : 0;
+}
+
+static int bounded_buffer(void)
+{
+	struct mbox_attr attr = { .capacity = CAPACITY, .msg_size = sizeof(struct item) };
+	int status, ok = 1;
+	pid_t pids[2];
+	struct mbox *mb;
+	int ret;
+
+	printf("\n== The bounded buffer: producer and consumer over a mailbox ==\n");
+	printf("A mailbox of capacity %u. Items 1-%u: the consumer is slow, so the\n"
+	       "producer fills the mailbox and blocks. Items %u-%u: the producer is\n"
+	       "slow, so the consumer empties it and blocks.\n\n",
+	       CAPACITY, ITEMS / 2, ITEMS / 2 + 1, ITEMS);
+	ret = mbox_open(&mb, "demo-bounded-buffer", O_RDWR | O_CREAT | O_EXCL,
+			0600, &attr);
+	if (ret) {
+		fprintf(stderr, "mbox-demo: create: %s\n", strerror(-ret));
+		return -1;
+	}
+	fflush(stdout);
+	pids[0] = fork();
+	if (pids[0] == 0)
+		_exit(producer());
+	pids[1] = fork();
+	if (pids[1] == 0)
+		_exit(consumer());
+	for (int i = 0; i < 2; i++) {
+		if (waitpid(pids[i], &status, 0) != pids[i] || status)
+			ok = 0;
+	}
+	mbox_close(mb);
+	mbox_unlink("demo-bounded-buffer");
+	return ok ? 0 : -1;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return show_info() ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (show_info() || bounded_buffer())
+		return EXIT_FAILURE;
+	return EXIT_SUCCESS;
 }
