@@ -18,4 +18,25 @@
 #error "mbox has been tested up to Linux 6.12; newer kernels are not supported yet"
 #endif
 
+/* Gone from the API (and the exports) with pidfs, in 6.9. */
+#ifndef MBOX_HAVE_THREAD_GROUP_EXITED
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+
+/* Have all threads of the group @pid leads exited? */
+static inline bool thread_group_exited(struct pid *pid)
+{
+	struct task_struct *task;
+	bool exited;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_PID);
+	exited = !task || (READ_ONCE(task->exit_state) &&
+			   thread_group_empty(task));
+	rcu_read_unlock();
+	return exited;
+}
+#endif
+
 #endif /* _MBOX_COMPAT_H */

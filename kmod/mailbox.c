@@ -1,91 +1,97 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mailboxes: named message queues with blocking send and receive.
+ * Mailboxes: message queues with blocking, timed and non-blocking send and
+ * receive, priorities, sender identity, receive-from filters, peek,
+ * synchronous send, rendezvous and batches. Named mailboxes are set up
+ * here; inboxes, the mailboxes of processes, in inbox.c.
  *
  * Locking: mb->lock, a spinlock, protects the queue, the waiter lists and
- * the counters. It is never held across a user copy: a message is copied in
- * before the lock is taken and copied out after it is dropped. A receive
- * whose copy-out faults puts the message back at the head of the queue, so
- * a bad buffer never loses a message.
+ * the counters. It is never held across a user copy or a free: a message is
+ * copied in before the lock is taken and copied out after it is dropped,
+ * and a message's payload never changes once sent, so a receiver (or a
+ * peeker, holding its own reference) reads it without the lock. A receive
+ * whose copy-out faults puts the message back at the head of its queue, so
+ * a bad buffer never loses one.
  *
- * Waiting: a blocked sender or receiver puts a struct mbox_waiter (on its
- * stack) at the tail of mb->senders or mb->receivers and sleeps. Whoever
- * unblocks it does the whole job under mb->lock: a send hands its message
- * straight to the first waiting receiver; a receive that frees a slot moves
- * the first waiting sender's message into the queue. It then takes the
- * waiter off its list, publishes the outcome in waiter->state with a release
- * store, and wakes that one task once the lock is dropped. So waiters are
- * served in arrival order, each message wakes exactly one of them (no
- * thundering herd), and a woken waiter has nothing to retry.
+ * Waiting: a blocked task puts a struct mbox_waiter (on its stack) at the
+ * tail of one of three lists and sleeps: mb->receivers, mb->senders (no
+ * room for its message, which the waiter holds) or mb->syncs (a synchronous
+ * sender whose message is queued). Whoever unblocks a waiter does the whole
+ * job under mb->lock: a send hands its message straight to the first
+ * waiting receiver that wants it; a receive that frees a slot moves the
+ * first blocked sender's message in; a receive that takes a synchronous
+ * message releases its sender. It then takes the waiter off its list,
+ * publishes the outcome in waiter->state with a release store, and wakes
+ * that one task once the lock is dropped. So waiters are served in arrival
+ * order, each message wakes one of them (no thundering herd), and a woken
+ * waiter has nothing to retry. A waiter that gives up (timeout, signal)
+ * takes itself off under the lock; if it finds it was settled meanwhile, the
+ * outcome stands: a message handed over is received, a message taken is
+ * reported as taken.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/cred.h>
 #include <linux/hrtimer.h>
-#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
+#include <linux/sched/deadline.h>
+#include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/user_namespace.h>
-#include <linux/wait.h>
 
-#include <linux/mbox.h>
+#include "mailbox.h"
 
-#include "mbox.h"
+struct mbox_waiter;
 
 struct mbox_msg {
-	struct list_head node;		/* in mb->msgs, when queued */
+	struct list_head node;		/* in mb->msgs[prio] while queued */
+	refcount_t ref;			/* its holder's, and one per peeker */
 	struct mbox_user *user;		/* charged for it */
+	struct pid *pid;		/* the sender's thread group */
+	kuid_t uid;			/* the sender's euid and egid */
+	kgid_t gid;
+	/* A synchronous sender waiting for it to be taken; under mb->lock. */
+	struct mbox_waiter *sync;
+	u32 prio;
 	u32 len;
 	u8 data[];
 };
 
-struct mbox_mailbox {
-	struct mbox_obj obj;
-	/* Set at creation. */
-	u32 capacity;			/* in messages; 0 when unbounded */
-	u32 msg_size;
-	bool unbounded;
-
-	spinlock_t lock;		/* protects everything below */
-	struct list_head msgs;		/* queued messages, oldest first */
-	u32 queued;
-	u64 queued_bytes;
-	struct list_head senders;	/* blocked senders, in arrival order */
-	struct list_head receivers;	/* blocked receivers, likewise */
-	u32 nr_senders;
-	u32 nr_receivers;
-	u32 readers;			/* bound descriptors that may receive */
-	u32 writers;			/* ... that may send */
-	bool unlinked;
-	u64 sent;
-	u64 received;
-
-	wait_queue_head_t poll_wait;
+/* What a receiver (or peeker) takes. */
+struct mbox_want {
+	u32 buf_len;
+	u32 flags;			/* MBOX_RECV_TRUNC, MBOX_RECV_PEEK */
+	pid_t from;			/* only from this sender (in @ns); 0: any */
+	struct pid_namespace *ns;
 };
 
-/* waiter->state while nobody has settled the wait yet. */
+enum mbox_wait_kind {
+	MBOX_WAIT_RECV,			/* on mb->receivers */
+	MBOX_WAIT_SEND,			/* on mb->senders, holding @msg */
+	MBOX_WAIT_SYNC,			/* on mb->syncs, @msg queued */
+};
+
+/* waiter->state until someone settles the wait. */
 #define MBOX_WAITING	1
 
 struct mbox_waiter {
-	struct list_head node;		/* in mb->senders or mb->receivers */
+	struct list_head node;
 	struct task_struct *task;
-	/* A sender's message; the message handed to a receiver. */
-	struct mbox_msg *msg;
-	/* A receiver's buffer size, and whether it takes longer messages. */
-	u32 buf_len;
-	bool trunc;
+	enum mbox_wait_kind kind;	/* under mb->lock */
+	struct mbox_msg *msg;		/* a sender's; the one handed over */
+	bool sync;			/* a sender waiting for a receiver */
+	const struct mbox_want *want;	/* a receiver's */
 	u32 msg_len;			/* with -EMSGSIZE: the message's length */
 	/*
 	 * MBOX_WAITING, then the outcome: 0 or -errno. Written last, with a
-	 * release store, by whoever settles the wait: after that store the
-	 * waiter may return and this structure is gone.
+	 * release store: after it the waiter may return, and this structure
+	 * is gone.
 	 */
 	int state;
 };
@@ -97,50 +103,96 @@ struct mbox_wake {
 	__poll_t poll;
 };
 
-static const struct mbox_obj_ops mbox_mailbox_ops;
-
-static struct mbox_mailbox *to_mailbox(struct mbox_obj *obj)
-{
-	return container_of(obj, struct mbox_mailbox, obj);
-}
-
 u32 mbox_msg_overhead(void)
 {
 	return sizeof(struct mbox_msg);
 }
 
+/* Messages */
+
+static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
+{
+	struct mbox_file *mf = file->private_data;
+	struct mbox_msg *msg;
+	int ret;
+
+	ret = mbox_user_charge_bytes(mf->user, file, sizeof(*msg) + len);
+	if (ret)
+		return ERR_PTR(ret);
+	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
+	if (!msg) {
+		mbox_user_uncharge_bytes(mf->user, sizeof(*msg) + len);
+		return ERR_PTR(-ENOMEM);
+	}
+	refcount_set(&msg->ref, 1);
+	mbox_user_hold(mf->user);
+	msg->user = mf->user;
+	msg->pid = get_pid(task_tgid(current));
+	msg->uid = current_euid();
+	msg->gid = current_egid();
+	msg->sync = NULL;
+	msg->prio = prio;
+	msg->len = len;
+	return msg;
+}
+
+/* Drop a reference; never under mb->lock (kvfree() may sleep). */
+static void mbox_msg_put(struct mbox_msg *msg)
+{
+	if (!refcount_dec_and_test(&msg->ref))
+		return;
+	mbox_user_uncharge_bytes(msg->user, sizeof(*msg) + msg->len);
+	mbox_user_put(msg->user);
+	put_pid(msg->pid);
+	kvfree(msg);
+}
+
+/* The sender of @msg as the caller sees it. */
+static void mbox_msg_sender(const struct mbox_msg *msg, __u32 *pid,
+			    __u32 *uid, __u32 *gid)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	*pid = pid_nr_ns(msg->pid, task_active_pid_ns(current));
+	*uid = from_kuid_munged(ns, msg->uid);
+	*gid = from_kgid_munged(ns, msg->gid);
+}
+
+/* Waking */
+
 /* Settle @w with @state and arrange for its task to be woken. */
-static void mbox_settle(struct mbox_wake *wake, struct mbox_waiter *w,
-			int state)
+static void mbox_settle(struct mbox_mailbox *mb, struct mbox_wake *wake,
+			struct mbox_waiter *w, int state)
 {
 	struct task_struct *task = get_task_struct(w->task);
 
+	lockdep_assert_held(&mb->lock);
+	switch (w->kind) {
+	case MBOX_WAIT_RECV:
+		mb->nr_receivers--;
+		break;
+	case MBOX_WAIT_SEND:
+		mb->nr_senders--;
+		break;
+	case MBOX_WAIT_SYNC:
+		mb->nr_syncs--;
+		break;
+	}
 	list_del(&w->node);
-	/* Pairs with smp_load_acquire() in mbox_wait(). */
+	/* Pairs with the smp_load_acquire()s in mbox_wait(). */
 	smp_store_release(&w->state, state);
 	if (wake->nr < ARRAY_SIZE(wake->tasks)) {
 		wake->tasks[wake->nr++] = task;
 		return;
 	}
+	/*
+	 * Many at once (a hang-up, a crowd of peekers): wake this one now,
+	 * under mb->lock. That is fine: wake_up_process() nests inside a
+	 * spinlock, and on PREEMPT_RT mb->lock is a sleeping lock, so even a
+	 * final put_task_struct() may run here.
+	 */
 	wake_up_process(task);
 	put_task_struct(task);
-}
-
-static void mbox_settle_sender(struct mbox_mailbox *mb, struct mbox_wake *wake,
-			       struct mbox_waiter *w, int state)
-{
-	lockdep_assert_held(&mb->lock);
-	mb->nr_senders--;
-	mbox_settle(wake, w, state);
-}
-
-static void mbox_settle_receiver(struct mbox_mailbox *mb,
-				 struct mbox_wake *wake, struct mbox_waiter *w,
-				 int state)
-{
-	lockdep_assert_held(&mb->lock);
-	mb->nr_receivers--;
-	mbox_settle(wake, w, state);
 }
 
 /* Wake what mbox_settle() and the poll events collected. No lock held. */
@@ -158,21 +210,259 @@ static void mbox_wake(struct mbox_mailbox *mb, struct mbox_wake *wake)
 	wake->poll = 0;
 }
 
+/* The queue */
+
 static bool mbox_has_room(struct mbox_mailbox *mb)
 {
-	return mb->unbounded || mb->queued < mb->capacity;
+	if (mb->open_flags & MBOX_OPEN_UNBOUNDED)
+		return true;
+	return mb->queued < mb->capacity;
 }
 
-/* Unlinked, and nobody left who may receive: sending is pointless. */
+/* No descriptor can bind any more and none left may receive. */
 static bool mbox_no_receivers(struct mbox_mailbox *mb)
 {
-	return mb->unlinked && !mb->readers;
+	return mb->dead || (mb->unlinked && !mb->readers);
 }
 
-/* Unlinked, and nobody left who may send: no new message can come. */
+/* No descriptor can bind any more and none left may send. */
 static bool mbox_no_senders(struct mbox_mailbox *mb)
 {
-	return mb->unlinked && !mb->writers;
+	return mb->dead || (mb->unlinked && !mb->writers);
+}
+
+static void mbox_queue(struct mbox_mailbox *mb, struct mbox_msg *msg,
+		       bool head, struct mbox_wake *wake)
+{
+	struct list_head *list = &mb->msgs[msg->prio];
+
+	if (head)
+		list_add(&msg->node, list);
+	else
+		list_add_tail(&msg->node, list);
+	__set_bit(msg->prio, &mb->prio_map);
+	mb->queued++;
+	mb->queued_bytes += msg->len;
+	wake->poll |= EPOLLIN | EPOLLRDNORM;
+}
+
+static void mbox_unqueue(struct mbox_mailbox *mb, struct mbox_msg *msg)
+{
+	list_del(&msg->node);
+	if (list_empty(&mb->msgs[msg->prio]))
+		__clear_bit(msg->prio, &mb->prio_map);
+	mb->queued--;
+	mb->queued_bytes -= msg->len;
+}
+
+static bool mbox_wants(const struct mbox_want *want, const struct mbox_msg *msg)
+{
+	return !want->from || pid_nr_ns(msg->pid, want->ns) == want->from;
+}
+
+static bool mbox_fits(const struct mbox_want *want, const struct mbox_msg *msg)
+{
+	return msg->len <= want->buf_len || (want->flags & MBOX_RECV_TRUNC);
+}
+
+/* The oldest queued message of the highest priority that @want wants. */
+static struct mbox_msg *mbox_find_queued(struct mbox_mailbox *mb,
+					 const struct mbox_want *want)
+{
+	unsigned long map = mb->prio_map;
+	struct mbox_msg *msg;
+	unsigned int prio;
+
+	while (map) {
+		prio = __fls(map);
+		list_for_each_entry(msg, &mb->msgs[prio], node) {
+			if (mbox_wants(want, msg))
+				return msg;
+		}
+		__clear_bit(prio, &map);
+	}
+	return NULL;
+}
+
+/* The blocked sender with the message @want wants most, first come first. */
+static struct mbox_waiter *mbox_find_sender(struct mbox_mailbox *mb,
+					    const struct mbox_want *want)
+{
+	struct mbox_waiter *w, *best = NULL;
+
+	list_for_each_entry(w, &mb->senders, node) {
+		if (mbox_wants(want, w->msg) &&
+		    (!best || w->msg->prio > best->msg->prio))
+			best = w;
+	}
+	return best;
+}
+
+/* Is a receiver (not a peeker) waiting that would take @msg now? */
+static bool mbox_has_taker(struct mbox_mailbox *mb, const struct mbox_msg *msg)
+{
+	struct mbox_waiter *w;
+
+	list_for_each_entry(w, &mb->receivers, node) {
+		if (!(w->want->flags & MBOX_RECV_PEEK) &&
+		    mbox_wants(w->want, msg) && mbox_fits(w->want, msg))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * @msg enters the mailbox (only call this once it surely does): waiting
+ * peekers that want it get a reference to it, waiting receivers that want
+ * it but whose buffer is too small fail with EMSGSIZE (as they would have
+ * had it been queued first), and the first waiting receiver that can take
+ * it does. Returns whether one did; if not, the caller queues it.
+ */
+static bool mbox_arrive(struct mbox_mailbox *mb, struct mbox_msg *msg,
+			struct mbox_wake *wake)
+{
+	struct mbox_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, &mb->receivers, node) {
+		if (!mbox_wants(w->want, msg))
+			continue;
+		if (!mbox_fits(w->want, msg)) {
+			w->msg_len = msg->len;
+			mbox_settle(mb, wake, w, -EMSGSIZE);
+			continue;
+		}
+		w->msg = msg;
+		if (w->want->flags & MBOX_RECV_PEEK) {
+			refcount_inc(&msg->ref);
+			mbox_settle(mb, wake, w, 0);
+			continue;
+		}
+		mb->received++;
+		mbox_settle(mb, wake, w, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A slot is free: the first blocked sender's message takes it. A synchronous
+ * sender keeps waiting, now for its message to be taken.
+ */
+static void mbox_refill(struct mbox_mailbox *mb, struct mbox_wake *wake)
+{
+	struct mbox_waiter *w;
+
+	if (!mbox_has_room(mb))
+		return;
+	w = list_first_entry_or_null(&mb->senders, struct mbox_waiter, node);
+	if (!w) {
+		wake->poll |= EPOLLOUT | EPOLLWRNORM;
+		return;
+	}
+	/*
+	 * Nobody waiting could take it (it would have, straight from the
+	 * blocked sender), but peekers and short buffers learn of it now.
+	 */
+	mbox_arrive(mb, w->msg, wake);
+	mbox_queue(mb, w->msg, false, wake);
+	mb->sent++;
+	if (!w->sync) {
+		mbox_settle(mb, wake, w, 0);
+		return;
+	}
+	list_move_tail(&w->node, &mb->syncs);
+	mb->nr_senders--;
+	mb->nr_syncs++;
+	w->kind = MBOX_WAIT_SYNC;
+	w->msg->sync = w;
+}
+
+/* Take a synchronous sender's queued message back: it was never sent. */
+static void mbox_unsend(struct mbox_mailbox *mb, struct mbox_waiter *w)
+{
+	mbox_unqueue(mb, w->msg);
+	w->msg->sync = NULL;
+	mb->sent--;
+}
+
+/* Fail a blocked sender with @err; it keeps (and frees) its message. */
+static void mbox_fail_sender(struct mbox_mailbox *mb, struct mbox_wake *wake,
+			     struct mbox_waiter *w, int err)
+{
+	if (w->kind == MBOX_WAIT_SYNC)
+		mbox_unsend(mb, w);
+	mbox_settle(mb, wake, w, err);
+}
+
+/*
+ * The next message for @want: the oldest of the highest priority queued,
+ * else the best a blocked sender holds. A peek gets a new reference and
+ * leaves it there; a receive takes it out, releases its synchronous sender
+ * and refills its slot. Returns NULL when there is none, ERR_PTR(-EMSGSIZE)
+ * (with *@msg_len set) when it does not fit.
+ */
+static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
+				  const struct mbox_want *want, u32 *msg_len,
+				  struct mbox_wake *wake)
+{
+	struct mbox_waiter *w = NULL, *sync;
+	struct mbox_msg *msg;
+
+	lockdep_assert_held(&mb->lock);
+	msg = mbox_find_queued(mb, want);
+	if (!msg) {
+		w = mbox_find_sender(mb, want);
+		if (!w)
+			return NULL;
+		msg = w->msg;
+	}
+	if (!mbox_fits(want, msg)) {
+		*msg_len = msg->len;
+		return ERR_PTR(-EMSGSIZE);
+	}
+	if (want->flags & MBOX_RECV_PEEK) {
+		refcount_inc(&msg->ref);
+		return msg;
+	}
+
+	if (w) {
+		/* Straight from a blocked sender: a rendezvous. */
+		mb->sent++;
+		mbox_settle(mb, wake, w, 0);
+	} else {
+		mbox_unqueue(mb, msg);
+		sync = msg->sync;
+		if (sync) {
+			msg->sync = NULL;
+			mbox_settle(mb, wake, sync, 0);
+		}
+		mbox_refill(mb, wake);
+	}
+	mb->received++;
+	return msg;
+}
+
+/*
+ * A receiver could not store @msg: it goes back to the head of its queue
+ * (or to a receiver waiting for it), so a bad buffer never loses a message.
+ * The mailbox may hold one message over its capacity for a while, when a
+ * blocked sender took the slot meanwhile.
+ */
+static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
+{
+	struct mbox_wake wake = {};
+	bool drop = false;
+
+	spin_lock(&mb->lock);
+	mb->received--;
+	if (mb->dead)
+		drop = true;	/* its inbox died meanwhile, with its messages */
+	else if (!mbox_arrive(mb, msg, &wake))
+		mbox_queue(mb, msg, true, &wake);
+	spin_unlock(&mb->lock);
+	mbox_wake(mb, &wake);
+	if (drop)
+		mbox_msg_put(msg);
 }
 
 /* Fail the waiters that can no longer be served with EPIPE. */
@@ -183,135 +473,100 @@ static void mbox_hangup(struct mbox_mailbox *mb, struct mbox_wake *wake)
 	lockdep_assert_held(&mb->lock);
 	if (mbox_no_receivers(mb)) {
 		list_for_each_entry_safe(w, tmp, &mb->senders, node)
-			mbox_settle_sender(mb, wake, w, -EPIPE);
+			mbox_fail_sender(mb, wake, w, -EPIPE);
+		list_for_each_entry_safe(w, tmp, &mb->syncs, node)
+			mbox_fail_sender(mb, wake, w, -EPIPE);
 		wake->poll |= EPOLLERR;
 	}
 	if (mbox_no_senders(mb)) {
 		list_for_each_entry_safe(w, tmp, &mb->receivers, node)
-			mbox_settle_receiver(mb, wake, w, -EPIPE);
+			mbox_settle(mb, wake, w, -EPIPE);
 		wake->poll |= EPOLLHUP;
 	}
 }
 
-static void mbox_queue(struct mbox_mailbox *mb, struct mbox_msg *msg,
-		       bool head, struct mbox_wake *wake)
-{
-	if (head)
-		list_add(&msg->node, &mb->msgs);
-	else
-		list_add_tail(&msg->node, &mb->msgs);
-	mb->queued++;
-	mb->queued_bytes += msg->len;
-	wake->poll |= EPOLLIN | EPOLLRDNORM;
-}
-
-static void mbox_unqueue(struct mbox_mailbox *mb, struct mbox_msg *msg)
-{
-	list_del(&msg->node);
-	mb->queued--;
-	mb->queued_bytes -= msg->len;
-}
-
-static bool mbox_fits(struct mbox_msg *msg, u32 buf_len, bool trunc)
-{
-	return msg->len <= buf_len || trunc;
-}
-
 /*
- * Hand @msg to the first waiting receiver that can take it. Receivers whose
- * buffer is too small fail with EMSGSIZE on the way, as they would have had
- * the message been queued when they asked. Returns whether it was taken.
+ * An inbox's process is gone: free what is queued, fail blocked senders
+ * with ESRCH and blocked receivers (in a child that inherited the
+ * descriptor) with EPIPE.
  */
-static bool mbox_handoff(struct mbox_mailbox *mb, struct mbox_msg *msg,
-			 struct mbox_wake *wake)
+void mbox_mailbox_kill(struct mbox_mailbox *mb)
 {
 	struct mbox_waiter *w, *tmp;
-
-	list_for_each_entry_safe(w, tmp, &mb->receivers, node) {
-		if (!mbox_fits(msg, w->buf_len, w->trunc)) {
-			w->msg_len = msg->len;
-			mbox_settle_receiver(mb, wake, w, -EMSGSIZE);
-			continue;
-		}
-		w->msg = msg;
-		mb->received++;
-		mbox_settle_receiver(mb, wake, w, 0);
-		return true;
-	}
-	return false;
-}
-
-/* Accept @msg if it can go anywhere now: to a receiver or into the queue. */
-static bool mbox_deliver(struct mbox_mailbox *mb, struct mbox_msg *msg,
-			 struct mbox_wake *wake)
-{
-	lockdep_assert_held(&mb->lock);
-	if (mbox_handoff(mb, msg, wake)) {
-		mb->sent++;
-		return true;
-	}
-	if (mbox_has_room(mb)) {
-		mbox_queue(mb, msg, false, wake);
-		mb->sent++;
-		return true;
-	}
-	return false;
-}
-
-/*
- * Take the next message for a receiver with a @buf_len buffer: the head of
- * the queue, else a blocked sender's message (a mailbox with no room at
- * all). Returns NULL when there is none, ERR_PTR(-EMSGSIZE) with *@msg_len
- * set when the next one does not fit.
- */
-static struct mbox_msg *mbox_take(struct mbox_mailbox *mb, u32 buf_len,
-				  bool trunc, u32 *msg_len,
-				  struct mbox_wake *wake)
-{
-	struct mbox_waiter *w;
-	struct mbox_msg *msg;
-
-	lockdep_assert_held(&mb->lock);
-	msg = list_first_entry_or_null(&mb->msgs, struct mbox_msg, node);
-	w = list_first_entry_or_null(&mb->senders, struct mbox_waiter, node);
-	if (!msg && !w)
-		return NULL;
-	if (!msg)
-		msg = w->msg;
-	if (!mbox_fits(msg, buf_len, trunc)) {
-		*msg_len = msg->len;
-		return ERR_PTR(-EMSGSIZE);
-	}
-
-	if (w && msg == w->msg) {
-		mb->sent++;
-		mbox_settle_sender(mb, wake, w, 0);
-	} else {
-		mbox_unqueue(mb, msg);
-		/* The slot this frees goes to the first blocked sender. */
-		if (w) {
-			mbox_queue(mb, w->msg, false, wake);
-			mb->sent++;
-			mbox_settle_sender(mb, wake, w, 0);
-		} else {
-			wake->poll |= EPOLLOUT | EPOLLWRNORM;
-		}
-	}
-	mb->received++;
-	return msg;
-}
-
-/* A receiver could not store @msg: it goes back to the head of the queue. */
-static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
-{
 	struct mbox_wake wake = {};
+	struct mbox_msg *msg, *next;
+	LIST_HEAD(dropped);
+	unsigned int prio;
 
 	spin_lock(&mb->lock);
-	mb->received--;
-	if (!mbox_handoff(mb, msg, &wake))
-		mbox_queue(mb, msg, true, &wake);
+	if (mb->dead) {
+		spin_unlock(&mb->lock);
+		return;
+	}
+	mb->dead = true;
+	mb->unlinked = true;
+	list_for_each_entry_safe(w, tmp, &mb->senders, node)
+		mbox_fail_sender(mb, &wake, w, -ESRCH);
+	list_for_each_entry_safe(w, tmp, &mb->syncs, node)
+		mbox_fail_sender(mb, &wake, w, -ESRCH);
+	list_for_each_entry_safe(w, tmp, &mb->receivers, node)
+		mbox_settle(mb, &wake, w, -EPIPE);
+	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+		list_for_each_entry_safe(msg, next, &mb->msgs[prio], node) {
+			mbox_unqueue(mb, msg);
+			list_add_tail(&msg->node, &dropped);
+		}
+	}
+	wake.poll |= EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR;
 	spin_unlock(&mb->lock);
 	mbox_wake(mb, &wake);
+	list_for_each_entry_safe(msg, next, &dropped, node)
+		mbox_msg_put(msg);
+}
+
+/* Waiting */
+
+/* Take @w off its list: it gives up. */
+static void mbox_withdraw(struct mbox_mailbox *mb, struct mbox_waiter *w,
+			  struct mbox_wake *wake)
+{
+	lockdep_assert_held(&mb->lock);
+	list_del(&w->node);
+	switch (w->kind) {
+	case MBOX_WAIT_RECV:
+		mb->nr_receivers--;
+		break;
+	case MBOX_WAIT_SEND:
+		mb->nr_senders--;
+		break;
+	case MBOX_WAIT_SYNC:
+		mb->nr_syncs--;
+		mbox_unsend(mb, w);
+		mbox_refill(mb, wake);
+		break;
+	}
+}
+
+static void mbox_wait_list(struct mbox_mailbox *mb, struct mbox_waiter *w,
+			   enum mbox_wait_kind kind)
+{
+	w->task = current;
+	w->kind = kind;
+	w->state = MBOX_WAITING;
+	switch (kind) {
+	case MBOX_WAIT_RECV:
+		list_add_tail(&w->node, &mb->receivers);
+		mb->nr_receivers++;
+		break;
+	case MBOX_WAIT_SEND:
+		list_add_tail(&w->node, &mb->senders);
+		mb->nr_senders++;
+		break;
+	case MBOX_WAIT_SYNC:
+		list_add_tail(&w->node, &mb->syncs);
+		mb->nr_syncs++;
+		break;
+	}
 }
 
 /*
@@ -323,19 +578,30 @@ static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
  * Returns @w's outcome, or -ETIMEDOUT, or on a signal -ERESTARTSYS (-EINTR
  * for a timed wait, whose full timeout a restart would begin again).
  */
-static int mbox_wait(struct mbox_mailbox *mb, struct mbox_waiter *w, u32 *nr,
+static int mbox_wait(struct mbox_mailbox *mb, struct mbox_waiter *w,
 		     ktime_t *expires, struct mbox_wake *wake)
 	__releases(&mb->lock)
 {
-	int state, left;
+	u64 slack = rt_task(current) || dl_task(current) ? 0 :
+		    current->timer_slack_ns;
+	int state, left = 1;
 
 	for (;;) {
-		__set_current_state(TASK_INTERRUPTIBLE);
 		spin_unlock(&mb->lock);
 		mbox_wake(mb, wake);
-		left = schedule_hrtimeout_range(expires, current->timer_slack_ns,
-						HRTIMER_MODE_ABS);
+
+		/*
+		 * set_current_state() orders the state change before the
+		 * check: a settler that stores w->state after the check also
+		 * wakes us after the change, so the wake-up is not lost.
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
 		/* Pairs with smp_store_release() in mbox_settle(). */
+		if (smp_load_acquire(&w->state) == MBOX_WAITING)
+			left = schedule_hrtimeout_range(expires, slack,
+							HRTIMER_MODE_ABS);
+		__set_current_state(TASK_RUNNING);
+		/* Likewise. */
 		state = smp_load_acquire(&w->state);
 		if (state != MBOX_WAITING)
 			return state;
@@ -355,56 +621,79 @@ static int mbox_wait(struct mbox_mailbox *mb, struct mbox_waiter *w, u32 *nr,
 			break;
 		}
 	}
-	list_del(&w->node);
-	(*nr)--;
+	mbox_withdraw(mb, w, wake);
 	spin_unlock(&mb->lock);
+	mbox_wake(mb, wake);
 	return state;
 }
 
+/* Sending and receiving */
+
 /*
- * Send @msg: on success the mailbox owns it; on failure the caller still
- * does. EPIPE when nobody can ever receive it.
+ * Send @msg. On success the mailbox owns it; on failure the caller still
+ * does: ESRCH (a dead inbox), EPIPE (nobody can ever receive it), EAGAIN,
+ * ETIMEDOUT, EINTR/ERESTARTSYS. With MBOX_SEND_SYNC, success means a
+ * receiver took it.
  */
 static int mbox_send(struct mbox_mailbox *mb, struct mbox_msg *msg,
-		     bool nonblock, ktime_t *expires)
+		     bool nonblock, bool sync, ktime_t *expires)
 {
 	struct mbox_wake wake = {};
 	struct mbox_waiter w;
 	int ret = 0;
 
 	spin_lock(&mb->lock);
-	if (mbox_no_receivers(mb))
+	if (mb->dead) {
+		ret = -ESRCH;
+	} else if (mbox_no_receivers(mb)) {
 		ret = -EPIPE;
-	else if (mbox_deliver(mb, msg, &wake))
-		ret = 0;
-	else if (nonblock)
+	} else if (mbox_has_taker(mb, msg) || (mbox_has_room(mb) && !sync)) {
+		/* It goes now: to a receiver, or into the queue. */
+		if (!mbox_arrive(mb, msg, &wake))
+			mbox_queue(mb, msg, false, &wake);
+		mb->sent++;
+	} else if (nonblock) {
 		ret = -EAGAIN;
-	else
+	} else {
 		goto wait;
+	}
 	spin_unlock(&mb->lock);
 	mbox_wake(mb, &wake);
 	return ret;
 
 wait:
-	w.task = current;
 	w.msg = msg;
-	w.state = MBOX_WAITING;
-	list_add_tail(&w.node, &mb->senders);
-	mb->nr_senders++;
-	/* With no room at all, a blocked sender is something to receive. */
-	if (!mb->queued)
-		wake.poll |= EPOLLIN | EPOLLRDNORM;
-	return mbox_wait(mb, &w, &mb->nr_senders, expires, &wake);
+	w.sync = sync;
+	if (mbox_has_room(mb)) {
+		/* Synchronous: queue it and wait until it is taken. */
+		mbox_arrive(mb, msg, &wake);
+		mbox_queue(mb, msg, false, &wake);
+		mb->sent++;
+		msg->sync = &w;
+		mbox_wait_list(mb, &w, MBOX_WAIT_SYNC);
+	} else {
+		/*
+		 * No room: wait with the message in hand. A receive can take
+		 * it from there (with no room at all, that is the only way),
+		 * so waiting peekers see it, and short buffers learn of it, as
+		 * they would if they came now; nobody can take it yet.
+		 */
+		mbox_arrive(mb, msg, &wake);
+		mbox_wait_list(mb, &w, MBOX_WAIT_SEND);
+		if (!mb->queued)
+			wake.poll |= EPOLLIN | EPOLLRDNORM;
+	}
+	return mbox_wait(mb, &w, expires, &wake);
 }
 
 /*
- * Receive the next message into a @buf_len buffer. Returns it (the caller
- * owns it), or an ERR_PTR: EAGAIN, ETIMEDOUT, EINTR/ERESTARTSYS, EPIPE when
- * no message can come any more, EMSGSIZE with *@msg_len set.
+ * Receive (or peek at) the next message @want wants. Returns it (the caller
+ * holds a reference), or an ERR_PTR: EAGAIN, ETIMEDOUT, EINTR/ERESTARTSYS,
+ * EPIPE when no message can come any more, EMSGSIZE with *@msg_len set.
  */
-static struct mbox_msg *mbox_recv(struct mbox_mailbox *mb, u32 buf_len,
-				  bool trunc, bool nonblock, ktime_t *expires,
-				  u32 *msg_len)
+static struct mbox_msg *mbox_recv(struct mbox_mailbox *mb,
+				  const struct mbox_want *want, bool nonblock,
+				  ktime_t *expires, u32 *msg_len)
 {
 	struct mbox_wake wake = {};
 	struct mbox_waiter w;
@@ -412,7 +701,7 @@ static struct mbox_msg *mbox_recv(struct mbox_mailbox *mb, u32 buf_len,
 	int ret;
 
 	spin_lock(&mb->lock);
-	msg = mbox_take(mb, buf_len, trunc, msg_len, &wake);
+	msg = mbox_take(mb, want, msg_len, &wake);
 	if (!msg && mbox_no_senders(mb))
 		msg = ERR_PTR(-EPIPE);
 	else if (!msg && nonblock)
@@ -423,17 +712,13 @@ static struct mbox_msg *mbox_recv(struct mbox_mailbox *mb, u32 buf_len,
 		return msg;
 	}
 
-	w.task = current;
 	w.msg = NULL;
-	w.buf_len = buf_len;
-	w.trunc = trunc;
-	w.state = MBOX_WAITING;
-	list_add_tail(&w.node, &mb->receivers);
-	mb->nr_receivers++;
-	/* A waiting receiver makes a mailbox with no room writable. */
+	w.want = want;
+	mbox_wait_list(mb, &w, MBOX_WAIT_RECV);
+	/* With no room at all, a waiting receiver lets a send through. */
 	if (!mbox_has_room(mb))
 		wake.poll |= EPOLLOUT | EPOLLWRNORM;
-	ret = mbox_wait(mb, &w, &mb->nr_receivers, expires, &wake);
+	ret = mbox_wait(mb, &w, expires, &wake);
 	if (!ret)
 		return w.msg;
 	if (ret == -EMSGSIZE)
@@ -441,31 +726,36 @@ static struct mbox_msg *mbox_recv(struct mbox_mailbox *mb, u32 buf_len,
 	return ERR_PTR(ret);
 }
 
-static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len)
+/* The receiver is done with @msg: stored (@ok) or not. */
+static void mbox_recv_done(struct mbox_mailbox *mb,
+			   const struct mbox_want *want, struct mbox_msg *msg,
+			   bool ok)
 {
-	struct mbox_file *mf = file->private_data;
-	struct mbox_msg *msg;
-	int ret;
-
-	ret = mbox_user_charge_bytes(mf->user, file, sizeof(*msg) + len);
-	if (ret)
-		return ERR_PTR(ret);
-	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
-	if (!msg) {
-		mbox_user_uncharge_bytes(mf->user, sizeof(*msg) + len);
-		return ERR_PTR(-ENOMEM);
-	}
-	mbox_user_hold(mf->user);
-	msg->user = mf->user;
-	msg->len = len;
-	return msg;
+	if (ok || (want->flags & MBOX_RECV_PEEK))
+		mbox_msg_put(msg);
+	else
+		mbox_requeue(mb, msg);
 }
 
-static void mbox_msg_free(struct mbox_msg *msg)
+/*
+ * Fail early, before a message is built: a send that cannot go now and may
+ * not wait gets EAGAIN even when the sender is short of quota, and no
+ * buffer is allocated for it. mbox_send() checks again under the lock.
+ */
+static int mbox_send_precheck(struct mbox_mailbox *mb, bool nonblock,
+			      bool sync)
 {
-	mbox_user_uncharge_bytes(msg->user, sizeof(*msg) + msg->len);
-	mbox_user_put(msg->user);
-	kvfree(msg);
+	int ret = 0;
+
+	spin_lock(&mb->lock);
+	if (mb->dead)
+		ret = -ESRCH;
+	else if (mbox_no_receivers(mb))
+		ret = -EPIPE;
+	else if (nonblock && !mb->nr_receivers && (sync || !mbox_has_room(mb)))
+		ret = -EAGAIN;
+	spin_unlock(&mb->lock);
+	return ret;
 }
 
 static ktime_t *mbox_deadline(ktime_t *expires, bool timed, u64 timeout_ns)
@@ -482,58 +772,142 @@ static bool mbox_nonblock(struct file *file, u32 flags, u32 nonblock_flag)
 	return (file->f_flags & O_NONBLOCK) || (flags & nonblock_flag);
 }
 
-static long mbox_ioctl_send(struct mbox_mailbox *mb, struct file *file,
-			    struct mbox_send __user *uargs)
+/*
+ * The mailbox a send goes to: the inbox of process @pid with
+ * MBOX_SEND_TO_PID, else the one @file is bound to. Returns it with a
+ * reference, or an ERR_PTR: ENOTCONN, ENOTTY (bound to another type),
+ * ESRCH, EACCES, EINVAL.
+ */
+static struct mbox_mailbox *mbox_send_target(struct file *file, u32 flags,
+					     u32 pid)
 {
-	struct mbox_send args;
+	struct mbox_mailbox *mb;
+	struct mbox_obj *obj;
+	int ret;
+
+	if (flags & MBOX_SEND_TO_PID) {
+		if (!pid || pid > PID_MAX_LIMIT)
+			return ERR_PTR(-EINVAL);
+		mb = mbox_inbox_get(pid);
+		if (IS_ERR(mb))
+			return mb;
+		ret = mbox_obj_permission(&mb->obj, FMODE_WRITE);
+		if (ret) {
+			mbox_obj_put(&mb->obj);
+			return ERR_PTR(ret);
+		}
+		return mb;
+	}
+	if (pid)
+		return ERR_PTR(-EINVAL);
+	obj = mbox_file_obj(file);
+	if (!obj)
+		return ERR_PTR(-ENOTCONN);
+	if (obj->ops->type != MBOX_TYPE_MAILBOX)
+		return ERR_PTR(-ENOTTY);
+	mbox_obj_get(obj);
+	return to_mailbox(obj);
+}
+
+/* Build one message from userspace and send it. */
+static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
+			 const void __user *buf, u32 len, u32 prio,
+			 bool nonblock, bool sync, ktime_t *expires)
+{
 	struct mbox_msg *msg;
+	int ret;
+
+	if (len > mb->msg_size)
+		return -EMSGSIZE;
+	ret = mbox_send_precheck(mb, nonblock, sync);
+	if (ret)
+		return ret;
+	msg = mbox_msg_alloc(file, len, prio);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	if (copy_from_user(msg->data, buf, len)) {
+		mbox_msg_put(msg);
+		return -EFAULT;
+	}
+	ret = mbox_send(mb, msg, nonblock, sync, expires);
+	if (ret)
+		mbox_msg_put(msg);
+	return ret;
+}
+
+#define MBOX_SEND_FLAGS	(MBOX_SEND_NONBLOCK | MBOX_SEND_TIMEOUT | \
+			 MBOX_SEND_SYNC | MBOX_SEND_TO_PID)
+
+long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs)
+{
+	struct mbox_mailbox *mb;
+	struct mbox_send args;
 	ktime_t expires;
 	int ret;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~(MBOX_SEND_NONBLOCK | MBOX_SEND_TIMEOUT) ||
+	if (args.flags & ~MBOX_SEND_FLAGS || args.prio >= MBOX_PRIO_MAX ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (args.len > mb->msg_size)
-		return -EMSGSIZE;
 
-	msg = mbox_msg_alloc(file, args.len);
-	if (IS_ERR(msg))
-		return PTR_ERR(msg);
-	if (copy_from_user(msg->data, u64_to_user_ptr(args.buf), args.len)) {
-		mbox_msg_free(msg);
-		return -EFAULT;
-	}
-	ret = mbox_send(mb, msg,
-			mbox_nonblock(file, args.flags, MBOX_SEND_NONBLOCK),
-			mbox_deadline(&expires, args.flags & MBOX_SEND_TIMEOUT,
-				      args.timeout_ns));
-	if (ret)
-		mbox_msg_free(msg);
+	mb = mbox_send_target(file, args.flags, args.pid);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+	ret = mbox_send_one(mb, file, u64_to_user_ptr(args.buf), args.len,
+			    args.prio,
+			    mbox_nonblock(file, args.flags, MBOX_SEND_NONBLOCK),
+			    args.flags & MBOX_SEND_SYNC,
+			    mbox_deadline(&expires, args.flags & MBOX_SEND_TIMEOUT,
+					  args.timeout_ns));
+	mbox_obj_put(&mb->obj);
 	return ret;
 }
+
+/* Check MBOX_RECV_FROM and fill in what a receiver wants. */
+static int mbox_want_init(struct mbox_want *want, u32 flags, u32 pid,
+			  u32 buf_len)
+{
+	if (flags & MBOX_RECV_FROM) {
+		if (!pid || pid > PID_MAX_LIMIT)
+			return -EINVAL;
+		want->from = pid;
+	} else {
+		want->from = 0;
+	}
+	want->flags = flags & (MBOX_RECV_TRUNC | MBOX_RECV_PEEK);
+	want->buf_len = buf_len;
+	want->ns = task_active_pid_ns(current);
+	return 0;
+}
+
+#define MBOX_RECV_FLAGS	(MBOX_RECV_NONBLOCK | MBOX_RECV_TIMEOUT | \
+			 MBOX_RECV_TRUNC | MBOX_RECV_PEEK | MBOX_RECV_FROM)
 
 static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 			    struct mbox_recv __user *uargs)
 {
 	struct mbox_recv args;
+	struct mbox_want want;
 	struct mbox_msg *msg;
 	ktime_t expires;
 	u32 msg_len, n;
+	int ret;
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~(MBOX_RECV_NONBLOCK | MBOX_RECV_TIMEOUT |
-			   MBOX_RECV_TRUNC) ||
+	if (args.flags & ~MBOX_RECV_FLAGS ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
+	ret = mbox_want_init(&want, args.flags, args.pid, args.len);
+	if (ret)
+		return ret;
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
 
-	msg = mbox_recv(mb, args.len, args.flags & MBOX_RECV_TRUNC,
+	msg = mbox_recv(mb, &want,
 			mbox_nonblock(file, args.flags, MBOX_RECV_NONBLOCK),
 			mbox_deadline(&expires, args.flags & MBOX_RECV_TIMEOUT,
 				      args.timeout_ns),
@@ -545,13 +919,157 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	}
 
 	n = min(args.len, msg->len);
-	if (put_user(msg->len, &uargs->len) ||
-	    copy_to_user(u64_to_user_ptr(args.buf), msg->data, n)) {
-		mbox_requeue(mb, msg);
+	args.len = msg->len;
+	args.prio = msg->prio;
+	mbox_msg_sender(msg, &args.pid, &args.uid, &args.gid);
+	if (copy_to_user(u64_to_user_ptr(args.buf), msg->data, n) ||
+	    copy_to_user(uargs, &args, sizeof(args)))
+		ret = -EFAULT;
+	else
+		ret = n;
+	mbox_recv_done(mb, &want, msg, ret >= 0);
+	return ret;
+}
+
+/* Batches */
+
+/*
+ * What a batch call reports: @done moved, stopped by @err (0: none). When
+ * the report cannot be stored the call fails with EFAULT, and what moved
+ * is lost to the caller, as with recvmmsg(2).
+ */
+static long mbox_batch_result(struct mbox_batch __user *uargs, u32 done,
+			      int err)
+{
+	u32 error = err == -ERESTARTSYS ? EINTR : -err;
+
+	if (put_user(done, &uargs->done) || put_user(error, &uargs->error))
 		return -EFAULT;
+	/* Once something moved, report it; never restart. */
+	if (done)
+		return done;
+	return err;
+}
+
+static int mbox_batch_check(const struct mbox_batch *b, u32 flags,
+			    u32 pid_flag)
+{
+	if (b->flags & ~(flags | MBOX_BATCH_WAITALL) || !b->count ||
+	    b->count > MBOX_BATCH_MAX || b->__pad ||
+	    memchr_inv(b->reserved, 0, sizeof(b->reserved)))
+		return -EINVAL;
+	if (!(b->flags & pid_flag) && b->pid)
+		return -EINVAL;
+	return 0;
+}
+
+long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs)
+{
+	struct mbox_msgvec __user *uvec;
+	struct mbox_mailbox *mb;
+	struct mbox_msgvec v;
+	struct mbox_batch b;
+	ktime_t expires, *deadline;
+	bool nonblock;
+	int err = 0;
+	u32 i;
+
+	if (copy_from_user(&b, uargs, sizeof(b)))
+		return -EFAULT;
+	err = mbox_batch_check(&b, MBOX_SEND_FLAGS & ~MBOX_SEND_SYNC,
+			       MBOX_SEND_TO_PID);
+	if (err)
+		return err;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	mb = mbox_send_target(file, b.flags, b.pid);
+	if (IS_ERR(mb))
+		return PTR_ERR(mb);
+
+	uvec = u64_to_user_ptr(b.vec);
+	nonblock = mbox_nonblock(file, b.flags, MBOX_SEND_NONBLOCK);
+	deadline = mbox_deadline(&expires, b.flags & MBOX_SEND_TIMEOUT,
+				 b.timeout_ns);
+	for (i = 0; i < b.count; i++) {
+		if (copy_from_user(&v, &uvec[i], sizeof(v))) {
+			err = -EFAULT;
+			break;
+		}
+		/* pid, uid and gid are receive results: ignored here. */
+		if (v.prio >= MBOX_PRIO_MAX || v.__pad) {
+			err = -EINVAL;
+			break;
+		}
+		err = mbox_send_one(mb, file, u64_to_user_ptr(v.buf), v.len,
+				    v.prio,
+				    nonblock || (i && !(b.flags & MBOX_BATCH_WAITALL)),
+				    false, deadline);
+		if (err)
+			break;
 	}
-	mbox_msg_free(msg);
-	return n;
+	mbox_obj_put(&mb->obj);
+	return mbox_batch_result(uargs, i, err);
+}
+
+static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
+				  struct mbox_batch __user *uargs)
+{
+	struct mbox_msgvec __user *uvec;
+	struct mbox_msgvec v;
+	struct mbox_want want;
+	struct mbox_batch b;
+	struct mbox_msg *msg;
+	ktime_t expires, *deadline;
+	u32 i, n, msg_len;
+	bool nonblock;
+	int err;
+
+	if (copy_from_user(&b, uargs, sizeof(b)))
+		return -EFAULT;
+	err = mbox_batch_check(&b, MBOX_RECV_FLAGS & ~MBOX_RECV_PEEK,
+			       MBOX_RECV_FROM);
+	if (!err)
+		err = mbox_want_init(&want, b.flags, b.pid, 0);
+	if (err)
+		return err;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+
+	uvec = u64_to_user_ptr(b.vec);
+	nonblock = mbox_nonblock(file, b.flags, MBOX_RECV_NONBLOCK);
+	deadline = mbox_deadline(&expires, b.flags & MBOX_RECV_TIMEOUT,
+				 b.timeout_ns);
+	for (i = 0; i < b.count; i++) {
+		if (copy_from_user(&v, &uvec[i], sizeof(v))) {
+			err = -EFAULT;
+			break;
+		}
+		if (v.__pad) {
+			err = -EINVAL;
+			break;
+		}
+		want.buf_len = v.len;
+		msg = mbox_recv(mb, &want,
+				nonblock || (i && !(b.flags & MBOX_BATCH_WAITALL)),
+				deadline, &msg_len);
+		if (IS_ERR(msg)) {
+			err = PTR_ERR(msg);
+			if (err == -EMSGSIZE && put_user(msg_len, &uvec[i].len))
+				err = -EFAULT;
+			break;
+		}
+		n = min(v.len, msg->len);
+		v.len = msg->len;
+		v.prio = msg->prio;
+		mbox_msg_sender(msg, &v.pid, &v.uid, &v.gid);
+		if (copy_to_user(u64_to_user_ptr(v.buf), msg->data, n) ||
+		    copy_to_user(&uvec[i], &v, sizeof(v)))
+			err = -EFAULT;
+		mbox_recv_done(mb, &want, msg, !err);
+		if (err)
+			break;
+	}
+	return mbox_batch_result(uargs, i, err);
 }
 
 static long mbox_ioctl_stat(struct mbox_mailbox *mb,
@@ -566,20 +1084,27 @@ static long mbox_ioctl_stat(struct mbox_mailbox *mb,
 		return -EINVAL;
 
 	memset(&st, 0, sizeof(st));
-	st.open_flags = mb->unbounded ? MBOX_OPEN_UNBOUNDED : 0;
+	st.open_flags = mb->open_flags;
 	st.capacity = mb->capacity;
 	st.msg_size = mb->msg_size;
 	st.mode = mb->obj.mode;
 	st.uid = from_kuid_munged(ns, mb->obj.uid);
 	st.gid = from_kgid_munged(ns, mb->obj.gid);
+	if (mb->owner) {
+		st.pid = pid_nr_ns(mb->owner, task_active_pid_ns(current));
+		st.state |= MBOX_STATE_INBOX;
+	}
 
 	spin_lock(&mb->lock);
-	st.state = mb->unlinked ? MBOX_STATE_UNLINKED : 0;
+	if (mb->unlinked && !mb->owner)
+		st.state |= MBOX_STATE_UNLINKED;
+	if (mb->dead)
+		st.state |= MBOX_STATE_DEAD;
 	st.queued = mb->queued;
 	st.queued_bytes = mb->queued_bytes;
 	st.readers = mb->readers;
 	st.writers = mb->writers;
-	st.waiting_senders = mb->nr_senders;
+	st.waiting_senders = mb->nr_senders + mb->nr_syncs;
 	st.waiting_receivers = mb->nr_receivers;
 	st.sent = mb->sent;
 	st.received = mb->received;
@@ -590,16 +1115,16 @@ static long mbox_ioctl_stat(struct mbox_mailbox *mb,
 	return 0;
 }
 
-static long mbox_mailbox_ioctl(struct mbox_obj *obj, struct file *file,
-			       unsigned int cmd, void __user *argp)
+long mbox_mailbox_ioctl(struct mbox_obj *obj, struct file *file,
+			unsigned int cmd, void __user *argp)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 
 	switch (cmd) {
-	case MBOX_IOC_SEND:
-		return mbox_ioctl_send(mb, file, argp);
 	case MBOX_IOC_RECV:
 		return mbox_ioctl_recv(mb, file, argp);
+	case MBOX_IOC_RECV_BATCH:
+		return mbox_ioctl_recv_batch(mb, file, argp);
 	case MBOX_IOC_STAT:
 		return mbox_ioctl_stat(mb, argp);
 	default:
@@ -613,57 +1138,64 @@ static bool mbox_iocb_nonblock(struct kiocb *iocb)
 	       (iocb->ki_flags & IOCB_NOWAIT);
 }
 
-/* read(): one whole message; EMSGSIZE, leaving it queued, if it won't fit. */
-static ssize_t mbox_mailbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,
-				      struct iov_iter *to)
+/*
+ * read(): one whole message; EMSGSIZE, leaving it queued, if it won't fit.
+ * A message may be empty, so 0 is a message, never end-of-file: the end is
+ * EPIPE.
+ */
+ssize_t mbox_mailbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,
+			       struct iov_iter *to)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
-	size_t len = min_t(size_t, iov_iter_count(to), U32_MAX);
+	struct mbox_want want;
 	struct mbox_msg *msg;
 	u32 msg_len, n;
+	bool ok;
 
-	msg = mbox_recv(mb, len, false, mbox_iocb_nonblock(iocb), NULL,
-			&msg_len);
+	mbox_want_init(&want, 0, 0, min_t(size_t, iov_iter_count(to), U32_MAX));
+	msg = mbox_recv(mb, &want, mbox_iocb_nonblock(iocb), NULL, &msg_len);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	n = msg->len;
-	if (copy_to_iter(msg->data, n, to) != n) {
-		mbox_requeue(mb, msg);
+	ok = copy_to_iter(msg->data, n, to) == n;
+	mbox_recv_done(mb, &want, msg, ok);
+	if (!ok)
 		return -EFAULT;
-	}
-	mbox_msg_free(msg);
 	return n;
 }
 
-/* write(): one message. */
-static ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj,
-				       struct kiocb *iocb,
-				       struct iov_iter *from)
+/* write(): one message, at priority 0. */
+ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
+				struct iov_iter *from)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 	size_t len = iov_iter_count(from);
+	bool nonblock = mbox_iocb_nonblock(iocb);
 	struct mbox_msg *msg;
 	int ret;
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	msg = mbox_msg_alloc(iocb->ki_filp, len);
+	ret = mbox_send_precheck(mb, nonblock, false);
+	if (ret)
+		return ret;
+	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	if (!copy_from_iter_full(msg->data, len, from)) {
-		mbox_msg_free(msg);
+		mbox_msg_put(msg);
 		return -EFAULT;
 	}
-	ret = mbox_send(mb, msg, mbox_iocb_nonblock(iocb), NULL);
+	ret = mbox_send(mb, msg, nonblock, false, NULL);
 	if (ret) {
-		mbox_msg_free(msg);
+		mbox_msg_put(msg);
 		return ret;
 	}
 	return len;
 }
 
-static __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
-				  poll_table *pt)
+__poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
+			   poll_table *pt)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 	__poll_t mask = 0;
@@ -671,6 +1203,11 @@ static __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 	poll_wait(file, &mb->poll_wait, pt);
 
 	spin_lock(&mb->lock);
+	if (mb->dead) {
+		/* A dead inbox: nothing can come, nothing can go. */
+		spin_unlock(&mb->lock);
+		return EPOLLHUP | EPOLLERR;
+	}
 	/* As for a pipe: HUP (with IN while messages remain), ERR for writers. */
 	if (file->f_mode & FMODE_READ) {
 		if (mb->queued || mb->nr_senders)
@@ -688,7 +1225,7 @@ static __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 	return mask;
 }
 
-static void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode)
+void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 
@@ -727,8 +1264,7 @@ static void mbox_mailbox_unlinked(struct mbox_obj *obj)
 	mbox_wake(mb, &wake);
 }
 
-static void mbox_mailbox_usage(struct mbox_obj *obj, u32 *queued,
-			       u64 *queued_bytes)
+void mbox_mailbox_usage(struct mbox_obj *obj, u32 *queued, u64 *queued_bytes)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 
@@ -742,34 +1278,44 @@ static void mbox_mailbox_usage(struct mbox_obj *obj, u32 *queued,
  * The last reference is gone. Waiters hold a reference through their file,
  * so there are none; the messages still queued go with the mailbox.
  */
-static void mbox_mailbox_release(struct mbox_obj *obj)
+void mbox_mailbox_release(struct mbox_obj *obj)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 	struct mbox_msg *msg, *tmp;
+	unsigned int prio;
 
-	WARN_ON(!list_empty(&mb->senders) || !list_empty(&mb->receivers));
-	list_for_each_entry_safe(msg, tmp, &mb->msgs, node)
-		mbox_msg_free(msg);
-	kfree_rcu(mb, obj.rcu);
+	WARN_ON(!list_empty(&mb->senders) || !list_empty(&mb->syncs) ||
+		!list_empty(&mb->receivers));
+	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+		list_for_each_entry_safe(msg, tmp, &mb->msgs[prio], node)
+			mbox_msg_put(msg);
+	}
+	put_pid(mb->owner);
+	kfree(mb);
 }
 
-static struct mbox_obj *mbox_mailbox_create(const struct mbox_open_req *req)
+struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
+					u32 open_flags, u32 capacity,
+					u32 msg_size)
 {
 	struct mbox_mailbox *mb;
+	unsigned int prio;
 
 	mb = kzalloc(sizeof(*mb), GFP_KERNEL_ACCOUNT);
 	if (!mb)
-		return ERR_PTR(-ENOMEM);
-	mbox_obj_init(&mb->obj, &mbox_mailbox_ops);
-	mb->unbounded = req->flags & MBOX_OPEN_UNBOUNDED;
-	mb->capacity = req->capacity;
-	mb->msg_size = req->msg_size;
+		return NULL;
+	mbox_obj_init(&mb->obj, ops);
+	mb->open_flags = open_flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS);
+	mb->capacity = capacity;
+	mb->msg_size = msg_size;
 	spin_lock_init(&mb->lock);
-	INIT_LIST_HEAD(&mb->msgs);
+	for (prio = 0; prio < MBOX_PRIO_MAX; prio++)
+		INIT_LIST_HEAD(&mb->msgs[prio]);
 	INIT_LIST_HEAD(&mb->senders);
+	INIT_LIST_HEAD(&mb->syncs);
 	INIT_LIST_HEAD(&mb->receivers);
 	init_waitqueue_head(&mb->poll_wait);
-	return &mb->obj;
+	return mb;
 }
 
 static const struct mbox_obj_ops mbox_mailbox_ops = {
@@ -785,22 +1331,61 @@ static const struct mbox_obj_ops mbox_mailbox_ops = {
 	.ioctl		= mbox_mailbox_ioctl,
 };
 
+static struct mbox_obj *mbox_mailbox_create(const struct mbox_open_req *req)
+{
+	struct mbox_mailbox *mb;
+
+	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, req->capacity,
+				req->msg_size);
+	return mb ? &mb->obj : ERR_PTR(-ENOMEM);
+}
+
 /*
- * Check MBOX_IOC_OPEN's mailbox attributes and fill in @req. The limits are
- * read once here, so a concurrent change of a parameter cannot make the
- * mailbox inconsistent.
+ * Check the creation attributes of MBOX_IOC_OPEN. The limits are read once
+ * here, so a concurrent change of a parameter cannot make a mailbox
+ * inconsistent.
  */
-int mbox_mailbox_open_req(struct mbox_open_req *req,
-			  const struct mbox_open *args)
+int mbox_mailbox_attrs(const struct mbox_open *args, u32 *capacity,
+		       u32 *msg_size)
 {
 	u32 size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
 	u32 cap_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
+	u32 kind = args->flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS);
+
+	if (args->mode & ~0777 ||
+	    kind == (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS))
+		return -EINVAL;
+	if (kind) {
+		if (args->capacity)
+			return -EINVAL;
+		*capacity = 0;
+	} else if (args->capacity) {
+		if (args->capacity > cap_max)
+			return -EINVAL;
+		*capacity = args->capacity;
+	} else {
+		*capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
+	}
+	if (args->msg_size > size_max)
+		return -EINVAL;
+	*msg_size = args->msg_size ?:
+		min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), size_max);
+	return 0;
+}
+
+/* Check MBOX_IOC_OPEN for a named mailbox and fill in @req. */
+int mbox_mailbox_open_req(struct mbox_open_req *req,
+			  const struct mbox_open *args)
+{
+	int ret;
 
 	if (args->flags & ~(MBOX_OPEN_CREATE | MBOX_OPEN_EXCL |
-			    MBOX_OPEN_UNBOUNDED) ||
+			    MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS) ||
 	    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
 		return -EINVAL;
 	if ((args->flags & MBOX_OPEN_EXCL) && !(args->flags & MBOX_OPEN_CREATE))
+		return -EINVAL;
+	if ((args->flags & MBOX_OPEN_UNBOUNDED) && (args->flags & MBOX_OPEN_RENDEZVOUS))
 		return -EINVAL;
 
 	req->type = MBOX_TYPE_MAILBOX;
@@ -808,24 +1393,7 @@ int mbox_mailbox_open_req(struct mbox_open_req *req,
 	req->create = mbox_mailbox_create;
 	if (!(args->flags & MBOX_OPEN_CREATE))
 		return 0;
-
-	if (args->mode & ~0777)
-		return -EINVAL;
-	if (args->flags & MBOX_OPEN_UNBOUNDED) {
-		if (args->capacity)
-			return -EINVAL;
-		req->capacity = 0;
-	} else if (args->capacity) {
-		if (args->capacity > cap_max)
-			return -EINVAL;
-		req->capacity = args->capacity;
-	} else {
-		req->capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
-	}
-	if (args->msg_size > size_max)
-		return -EINVAL;
-	req->msg_size = args->msg_size ?:
-		min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), size_max);
+	ret = mbox_mailbox_attrs(args, &req->capacity, &req->msg_size);
 	req->mode = args->mode;
-	return 0;
+	return ret;
 }

@@ -6,8 +6,6 @@
  * and the ioctl dispatch. The objects themselves live in their own files.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
@@ -89,13 +87,12 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 
 	if (copy_from_user(&info, uinfo, sizeof(info)))
 		return -EFAULT;
-	if (info.flags || info.__pad ||
-	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
 		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = MBOX_ABI_VERSION;
-	info.features = MBOX_FEAT_MAILBOX;
+	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT;
 	info.name_max = MBOX_NAME_MAX;
 	info.msg_size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
 	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
@@ -104,19 +101,11 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 	info.user_mailboxes_max = mbox_limit(MBOX_LIMIT_USER_MAILBOXES);
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	info.msg_overhead = mbox_msg_overhead();
+	info.prio_max = MBOX_PRIO_MAX;
 
 	if (copy_to_user(uinfo, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
-}
-
-/* The object @file is bound to, or NULL. */
-static struct mbox_obj *mbox_file_obj(struct file *file)
-{
-	struct mbox_file *mf = file->private_data;
-
-	/* Pairs with smp_store_release() in mbox_ioctl_open(). */
-	return smp_load_acquire(&mf->obj);
 }
 
 static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
@@ -133,27 +122,33 @@ static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	ret = mbox_mailbox_open_req(&req, &args);
-	if (ret)
-		return ret;
-	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name),
-				  &req.name_len);
-	if (ret)
-		return ret;
+	if (!(args.flags & MBOX_OPEN_INBOX)) {
+		ret = mbox_mailbox_open_req(&req, &args);
+		if (ret)
+			return ret;
+		ret = mbox_name_from_user(name, u64_to_user_ptr(args.name),
+					  &req.name_len);
+		if (ret)
+			return ret;
+	}
 
 	mutex_lock(&mf->lock);
 	if (mf->obj) {
 		ret = -EISCONN;
 		goto unlock;
 	}
-	obj = mbox_obj_open(&req);
+	/* Both attach the descriptor to what they return. */
+	if (args.flags & MBOX_OPEN_INBOX)
+		obj = mbox_inbox_open(&args, req.fmode);
+	else
+		obj = mbox_obj_open(&req);
 	if (IS_ERR(obj)) {
 		ret = PTR_ERR(obj);
 		goto unlock;
 	}
-	obj->ops->attach(obj, req.fmode);
 	/* Pairs with smp_load_acquire() in mbox_file_obj(). */
 	smp_store_release(&mf->obj, obj);
+	ret = 0;
 unlock:
 	mutex_unlock(&mf->lock);
 	return ret;
@@ -211,7 +206,11 @@ static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MBOX_IOC_LIST:
 		return mbox_ioctl_list(argp);
 	case MBOX_IOC_SEND:
+		return mbox_send_ioctl(file, argp);
+	case MBOX_IOC_SEND_BATCH:
+		return mbox_send_batch_ioctl(file, argp);
 	case MBOX_IOC_RECV:
+	case MBOX_IOC_RECV_BATCH:
 	case MBOX_IOC_STAT:
 		obj = mbox_file_obj(file);
 		if (!obj)
@@ -308,7 +307,6 @@ static int __init mbox_init(void)
 	ret = misc_register(&mbox_misc);
 	if (ret)
 		goto err_registry;
-	pr_info("version %s loaded\n", MBOX_VERSION);
 	return 0;
 
 err_registry:

@@ -7,6 +7,7 @@
  *   registry.c  what every object has: a name, an owner and mode, a
  *               reference count, and a per-user quota charge
  *   mailbox.c   mailboxes: message queues with blocking send and receive
+ *   inbox.c     inboxes: the mailboxes of processes, for send(P)
  */
 #ifndef _MBOX_H
 #define _MBOX_H
@@ -87,7 +88,7 @@ struct mbox_obj_ops {
 	void (*detach)(struct mbox_obj *obj, fmode_t fmode);
 	/* The name is gone; no new descriptor can bind. */
 	void (*unlinked)(struct mbox_obj *obj);
-	/* The last reference is gone: free the object (kfree_rcu it). */
+	/* The last reference is gone: free the object. */
 	void (*release)(struct mbox_obj *obj);
 	/* For MBOX_IOC_LIST. */
 	void (*usage)(struct mbox_obj *obj, u32 *queued, u64 *queued_bytes);
@@ -106,10 +107,9 @@ struct mbox_obj_ops {
 struct mbox_obj {
 	struct kref ref;
 	const struct mbox_obj_ops *ops;
-	/* Under mbox_registry_lock (registry.c): */
-	struct rhash_head node;		/* in the name table while linked */
-	struct list_head list;		/* in mbox_objects while linked */
-	bool linked;
+	/* Under mbox_registry_lock (registry.c), while the object is named: */
+	struct rhash_head node;		/* in the name table */
+	struct list_head list;		/* in mbox_objects */
 	/* Set at creation, never changed. */
 	bool counted;			/* charged to @owner's object count */
 	kuid_t uid;			/* owner, also the creator */
@@ -117,8 +117,7 @@ struct mbox_obj {
 	umode_t mode;
 	struct mbox_user *owner;
 	u32 name_len;
-	char *name;
-	struct rcu_head rcu;
+	char *name;			/* NULL for an inbox */
 };
 
 /* What MBOX_IOC_OPEN asks of the registry. */
@@ -129,7 +128,7 @@ struct mbox_open_req {
 	u32 flags;			/* MBOX_OPEN_* */
 	umode_t mode;
 	fmode_t fmode;			/* the descriptor's access */
-	/* Makes a new object of the type; called without locks held. */
+	/* Makes a new object of the type; no spinlock is held. */
 	struct mbox_obj *(*create)(const struct mbox_open_req *req);
 	/* The type's creation attributes, checked. */
 	u32 capacity;
@@ -143,7 +142,9 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req);
 int mbox_obj_unlink(int type, const char *name, u32 name_len);
 int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed);
 void mbox_obj_init(struct mbox_obj *obj, const struct mbox_obj_ops *ops);
+int mbox_obj_init_anon(struct mbox_obj *obj, umode_t mode);
 void mbox_obj_destroy(struct mbox_obj *obj);
+int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode);
 
 static inline void mbox_obj_get(struct mbox_obj *obj)
 {
@@ -152,11 +153,25 @@ static inline void mbox_obj_get(struct mbox_obj *obj)
 
 void mbox_obj_put(struct mbox_obj *obj);
 
-/* Mailboxes (mailbox.c). */
+/* The object @file is bound to, or NULL. */
+static inline struct mbox_obj *mbox_file_obj(struct file *file)
+{
+	struct mbox_file *mf = file->private_data;
+
+	/* Pairs with smp_store_release() in mbox_ioctl_open(). */
+	return smp_load_acquire(&mf->obj);
+}
+
+/* Mailboxes (mailbox.c) and inboxes (inbox.c). */
 struct mbox_open;
+struct mbox_send;
+struct mbox_batch;
 
 int mbox_mailbox_open_req(struct mbox_open_req *req,
 			  const struct mbox_open *args);
+struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
+long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs);
+long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs);
 
 /* Bytes a queued message counts against its sender's quota, beyond its payload. */
 u32 mbox_msg_overhead(void);

@@ -6,12 +6,11 @@
  *
  * Names live in an rhashtable keyed by (type, name), so lookups stay O(1)
  * however many objects exist. mbox_registry_lock serializes every lookup
- * and every change to the table, to mbox_objects and to obj->linked: opening
- * and unlinking are slow paths, and a mutex lets them allocate and sleep.
- * The table holds one reference to each linked object.
+ * and every change to the table and to mbox_objects: opening and unlinking
+ * are slow paths, and a mutex lets them allocate and sleep. The table holds
+ * one reference to each named object. Objects without a name (inboxes) get
+ * their owner and quota charge here too.
  */
-
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -42,7 +41,7 @@ struct mbox_user {
 	refcount_t ref;
 	kuid_t uid;
 	atomic_t objects;
-	atomic_long_t bytes;
+	atomic64_t bytes;
 };
 
 static DEFINE_HASHTABLE(mbox_users, 6);
@@ -114,43 +113,48 @@ void mbox_user_put(struct mbox_user *user)
 	spin_unlock(&mbox_users_lock);
 	if (user) {
 		WARN_ON_ONCE(atomic_read(&user->objects) ||
-			     atomic_long_read(&user->bytes));
+			     atomic64_read(&user->bytes));
 		kfree(user);
 	}
 }
 
 /*
  * Charge @bytes queued to @user: -EDQUOT past user_bytes_max, unless the
- * opener of @file has CAP_SYS_RESOURCE.
+ * opener of @file, whom the bytes are charged to, has CAP_SYS_RESOURCE.
+ * Never overshoots, so two senders near the limit cannot fail each other.
  */
 int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 			   size_t bytes)
 {
-	long limit = mbox_limit(MBOX_LIMIT_USER_BYTES);
+	u64 limit = mbox_limit(MBOX_LIMIT_USER_BYTES);
+	s64 old = atomic64_read(&user->bytes);
 
-	if (atomic_long_add_return(bytes, &user->bytes) > limit &&
-	    !file_ns_capable(file, &init_user_ns, CAP_SYS_RESOURCE)) {
-		atomic_long_sub(bytes, &user->bytes);
-		return -EDQUOT;
-	}
+	do {
+		if ((u64)old + bytes > limit &&
+		    !file_ns_capable(file, &init_user_ns, CAP_SYS_RESOURCE))
+			return -EDQUOT;
+	} while (!atomic64_try_cmpxchg(&user->bytes, &old, old + bytes));
 	return 0;
 }
 
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 {
-	atomic_long_sub(bytes, &user->bytes);
+	atomic64_sub(bytes, &user->bytes);
 }
 
-/* One more object for @user: -ENOSPC past user_mailboxes_max. */
+/*
+ * One more object for @user: -ENOSPC past user_mailboxes_max, unless the
+ * caller, who creates it, has CAP_SYS_RESOURCE.
+ */
 static int mbox_user_charge_object(struct mbox_user *user)
 {
 	int limit = mbox_limit(MBOX_LIMIT_USER_MAILBOXES);
+	int old = atomic_read(&user->objects);
 
-	if (atomic_inc_return(&user->objects) > limit &&
-	    !capable(CAP_SYS_RESOURCE)) {
-		atomic_dec(&user->objects);
-		return -ENOSPC;
-	}
+	do {
+		if (old >= limit && !capable(CAP_SYS_RESOURCE))
+			return -ENOSPC;
+	} while (!atomic_try_cmpxchg(&user->objects, &old, old + 1));
 	return 0;
 }
 
@@ -158,8 +162,7 @@ static int mbox_user_charge_object(struct mbox_user *user)
 
 static DEFINE_MUTEX(mbox_registry_lock);
 static struct rhashtable mbox_names;	/* under mbox_registry_lock */
-static LIST_HEAD(mbox_objects);		/* likewise: every linked object */
-static unsigned int mbox_nr_objects;	/* likewise */
+static LIST_HEAD(mbox_objects);		/* likewise: every named object */
 
 struct mbox_key {
 	const char *name;
@@ -228,20 +231,44 @@ void mbox_obj_init(struct mbox_obj *obj, const struct mbox_obj_ops *ops)
 	INIT_LIST_HEAD(&obj->list);
 }
 
-/* Give a new object its name and owner; the caller's creds decide. */
-static int mbox_obj_set_identity(struct mbox_obj *obj,
-				 const struct mbox_open_req *req)
+/*
+ * Give a new object its owner (the caller's effective ids), its mode (less
+ * the umask) and, unless @name is NULL, its name.
+ */
+static int mbox_obj_set_identity(struct mbox_obj *obj, const char *name,
+				 u32 name_len, umode_t mode)
 {
-	obj->name = kmemdup_nul(req->name, req->name_len, GFP_KERNEL_ACCOUNT);
-	if (!obj->name)
-		return -ENOMEM;
-	obj->name_len = req->name_len;
+	if (name) {
+		obj->name = kmemdup_nul(name, name_len, GFP_KERNEL_ACCOUNT);
+		if (!obj->name)
+			return -ENOMEM;
+		obj->name_len = name_len;
+	}
 	obj->owner = mbox_user_get_current();
 	if (!obj->owner)
 		return -ENOMEM;
 	obj->uid = current_euid();
 	obj->gid = current_egid();
-	obj->mode = req->mode & ~current_umask() & 0777;
+	obj->mode = mode & ~current_umask() & 0777;
+	return 0;
+}
+
+/*
+ * Make @obj an object without a name (an inbox): owned by the caller and
+ * charged to its user_mailboxes_max quota. On failure, destroy it.
+ */
+int mbox_obj_init_anon(struct mbox_obj *obj, umode_t mode)
+{
+	int ret;
+
+	ret = mbox_obj_set_identity(obj, NULL, 0, mode);
+	if (!ret)
+		ret = mbox_user_charge_object(obj->owner);
+	if (ret) {
+		mbox_obj_destroy(obj);
+		return ret;
+	}
+	obj->counted = true;
 	return 0;
 }
 
@@ -267,8 +294,8 @@ void mbox_obj_put(struct mbox_obj *obj)
 	kref_put(&obj->ref, mbox_obj_release);
 }
 
-/* May the caller bind to @obj with access @fmode? SysV IPC rules. */
-static int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
+/* May the caller use @obj with access @fmode? SysV IPC rules. */
+int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
 {
 	int want = 0, granted = obj->mode;
 
@@ -287,9 +314,12 @@ static int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
 }
 
 /*
- * Find the object @req names, or create it as @req asks. Returns it with a
- * reference for the caller, or an ERR_PTR: ENOENT, EEXIST, EACCES, ENOSPC
- * (over user_mailboxes_max), ENOMEM.
+ * Find the object @req names, or create it as @req asks, and attach it to a
+ * descriptor with access @req->fmode, all under mbox_registry_lock: so no
+ * descriptor can bind once the name is gone, and the object sees every
+ * attach before it learns it was unlinked. Returns it with a reference for
+ * the caller, or an ERR_PTR: ENOENT, EEXIST, EACCES, ENOSPC (over
+ * user_mailboxes_max), ENOMEM.
  */
 struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 {
@@ -304,7 +334,8 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 		new = req->create(req);
 		if (IS_ERR(new))
 			return new;
-		ret = mbox_obj_set_identity(new, req);
+		ret = mbox_obj_set_identity(new, req->name, req->name_len,
+					    req->mode);
 		if (ret) {
 			mbox_obj_destroy(new);
 			return ERR_PTR(ret);
@@ -324,6 +355,7 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 			goto unlock;
 		}
 		mbox_obj_get(obj);
+		obj->ops->attach(obj, req->fmode);
 		goto unlock;
 	}
 	if (!new) {
@@ -339,14 +371,14 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 	new->counted = true;
 	ret = rhashtable_insert_fast(&mbox_names, &new->node, mbox_names_params);
 	if (ret) {
-		obj = ERR_PTR(ret);
+		/* The table could not grow (-EBUSY, -E2BIG, -ENOMEM). */
+		obj = ERR_PTR(-ENOMEM);
 		goto unlock;
 	}
-	new->linked = true;
 	list_add_tail(&new->list, &mbox_objects);
-	mbox_nr_objects++;
 	/* One reference for the table (from kref_init), one for the caller. */
 	mbox_obj_get(new);
+	new->ops->attach(new, req->fmode);
 	obj = new;
 	new = NULL;
 unlock:
@@ -361,8 +393,6 @@ static void mbox_obj_unlink_locked(struct mbox_obj *obj)
 	lockdep_assert_held(&mbox_registry_lock);
 	rhashtable_remove_fast(&mbox_names, &obj->node, mbox_names_params);
 	list_del_init(&obj->list);
-	mbox_nr_objects--;
-	obj->linked = false;
 }
 
 /* Remove a name: ENOENT, or EPERM for anyone but the owner. */
@@ -394,33 +424,52 @@ static u32 mbox_list_entry_size(const struct mbox_obj *obj)
 	return ALIGN(sizeof(struct mbox_list_entry) + obj->name_len + 1, 8);
 }
 
+static size_t mbox_list_size(void)
+{
+	struct mbox_obj *obj;
+	size_t size = 0;
+
+	lockdep_assert_held(&mbox_registry_lock);
+	list_for_each_entry(obj, &mbox_objects, list)
+		size += mbox_list_entry_size(obj);
+	return size;
+}
+
 /*
  * Store a snapshot of every named object in @ubuf, as struct
  * mbox_list_entry records. -ERANGE, with *@needed set, when @len is short.
+ * The buffer is allocated without the registry lock held, so a large list
+ * never stalls every open and unlink behind reclaim.
  */
 int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed)
 {
 	struct user_namespace *ns = current_user_ns();
 	struct mbox_list_entry *entry;
+	size_t size, alloc = 0;
 	struct mbox_obj *obj;
-	size_t size = 0;
-	void *buf;
-	int ret = 0;
+	void *buf = NULL;
+	int ret;
 
-	mutex_lock(&mbox_registry_lock);
-	list_for_each_entry(obj, &mbox_objects, list)
-		size += mbox_list_entry_size(obj);
-	*needed = min_t(size_t, size, U32_MAX);
 	*count = 0;
+	for (;;) {
+		mutex_lock(&mbox_registry_lock);
+		size = mbox_list_size();
+		if (size > len || size <= alloc)
+			break;
+		mutex_unlock(&mbox_registry_lock);
+		kvfree(buf);
+		alloc = size + size / 8;
+		buf = kvzalloc(alloc, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+	}
+	*needed = min_t(size_t, size, U32_MAX);
 	if (size > len) {
-		ret = -ERANGE;
-		goto unlock;
+		mutex_unlock(&mbox_registry_lock);
+		kvfree(buf);
+		return -ERANGE;
 	}
-	buf = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (size && !buf) {
-		ret = -ENOMEM;
-		goto unlock;
-	}
+
 	entry = buf;
 	list_for_each_entry(obj, &mbox_objects, list) {
 		entry->size = mbox_list_entry_size(obj);
@@ -435,12 +484,8 @@ int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed)
 	}
 	mutex_unlock(&mbox_registry_lock);
 
-	if (copy_to_user(ubuf, buf, size))
-		ret = -EFAULT;
+	ret = copy_to_user(ubuf, buf, size) ? -EFAULT : 0;
 	kvfree(buf);
-	return ret;
-unlock:
-	mutex_unlock(&mbox_registry_lock);
 	return ret;
 }
 
@@ -466,6 +511,5 @@ void mbox_registry_exit(void)
 	}
 	mutex_unlock(&mbox_registry_lock);
 	rhashtable_destroy(&mbox_names);
-	/* Objects are freed with kfree_rcu(); let that finish. */
-	rcu_barrier();
+	WARN_ON(!hash_empty(mbox_users));
 }

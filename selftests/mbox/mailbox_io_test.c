@@ -219,32 +219,51 @@ TEST_F(mb, args_checked)
 	char buf[8];
 	unsigned int bit, i;
 
-	for (bit = 2; bit < 32; bit++) {
+	for (bit = 4; bit < 32; bit++) {
 		s.flags = 1U << bit;
 		EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_SEND, &s)) TH_LOG("bit %u", bit);
 		EXPECT_EQ(EINVAL, errno);
 	}
 	s.flags = 0;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		s.reserved[i] = 1ULL << 63;
 		EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_SEND, &s));
 		EXPECT_EQ(EINVAL, errno);
 		s.reserved[i] = 0;
 	}
+	/* A priority out of range, a pid without MBOX_SEND_TO_PID. */
+	s.prio = MBOX_PRIO_MAX;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_SEND, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s.prio = 0;
+	s.pid = getpid();
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_SEND, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s.pid = 0;
+
 	r.buf = (uintptr_t)buf;
 	r.len = sizeof(buf);
-	for (bit = 3; bit < 32; bit++) {
+	for (bit = 5; bit < 32; bit++) {
 		r.flags = 1U << bit;
 		EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, &r)) TH_LOG("bit %u", bit);
 		EXPECT_EQ(EINVAL, errno);
 	}
 	r.flags = MBOX_RECV_NONBLOCK;
-	for (i = 0; i < 3; i++) {
-		r.reserved[i] = 2;
-		EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, &r));
-		EXPECT_EQ(EINVAL, errno);
-		r.reserved[i] = 0;
-	}
+	r.reserved[0] = 2;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, &r));
+	EXPECT_EQ(EINVAL, errno);
+	r.reserved[0] = 0;
+	/* MBOX_RECV_FROM needs a pid. */
+	r.flags = MBOX_RECV_NONBLOCK | MBOX_RECV_FROM;
+	r.pid = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, &r));
+	EXPECT_EQ(EINVAL, errno);
+	/* Out fields hold anything on input without it. */
+	r.flags = MBOX_RECV_NONBLOCK;
+	r.pid = r.uid = r.gid = r.prio = 0xcccccccc;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, &r));
+	EXPECT_EQ(EAGAIN, errno);
+
 	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_SEND, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_RECV, NULL));
