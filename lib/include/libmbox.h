@@ -47,7 +47,7 @@ struct mbox;
 struct mbox_attr {
 	unsigned int capacity;	/* in messages */
 	unsigned int msg_size;	/* largest message, in bytes */
-	unsigned int flags;	/* MBOX_OPEN_UNBOUNDED */
+	unsigned int flags;	/* MBOX_OPEN_UNBOUNDED or MBOX_OPEN_RENDEZVOUS */
 };
 
 /**
@@ -166,6 +166,159 @@ int mbox_send_args(struct mbox *mb, struct mbox_send *args);
  * Return: bytes stored, or -errno, as mbox_recv().
  */
 ssize_t mbox_recv_args(struct mbox *mb, struct mbox_recv *args);
+
+/*
+ * Every option of one message
+ */
+
+/* Options for mbox_sendmsg(); zero-initialize, then set what you need. */
+struct mbox_sendopts {
+	unsigned int flags;	/* MBOX_SEND_NONBLOCK, _TIMEOUT, _SYNC */
+	uint64_t timeout_ns;	/* with MBOX_SEND_TIMEOUT */
+	unsigned int prio;	/* 0 to MBOX_PRIO_MAX - 1; higher goes first */
+	pid_t to;		/* > 0: to this process's inbox: send(P) */
+};
+
+/* Options for mbox_recvmsg(); zero-initialize, then set what you need. */
+struct mbox_recvopts {
+	unsigned int flags;	/* MBOX_RECV_NONBLOCK, _TIMEOUT, _TRUNC, _PEEK */
+	uint64_t timeout_ns;	/* with MBOX_RECV_TIMEOUT */
+	pid_t from;		/* > 0: only messages from this process */
+};
+
+/* What mbox_recvmsg() tells about the message it returns. */
+struct mbox_msginfo {
+	size_t len;		/* its length; also set with -EMSGSIZE */
+	unsigned int prio;
+	pid_t pid;		/* the sender, in our pid namespace; 0 if not
+				 * visible from it */
+	uid_t uid;		/* the sender's effective uid and gid */
+	gid_t gid;
+};
+
+/**
+ * mbox_sendmsg() - send one message with any option
+ * @mb:		the handle; with @opts->to, any handle opened for writing,
+ *		bound or not (see mbox_device_open())
+ * @buf:	the message
+ * @len:	its length
+ * @opts:	NULL for a plain blocking send at priority 0
+ *
+ * With MBOX_SEND_SYNC, returns 0 only once a receiver has taken the message;
+ * if the call gives up first (-ETIMEDOUT, -EINTR, -EAGAIN) the message was
+ * withdrawn and will never be delivered.
+ * Return: as mbox_send(), and -ESRCH when @opts->to has no inbox (or its
+ * process is gone), -EACCES when its inbox's mode refuses us, -EINVAL.
+ */
+int mbox_sendmsg(struct mbox *mb, const void *buf, size_t len,
+		 const struct mbox_sendopts *opts);
+
+/**
+ * mbox_recvmsg() - receive (or peek at) one message with any option
+ * @mb:		the handle (opened for reading)
+ * @buf:	where to store the message
+ * @len:	the size of @buf
+ * @opts:	NULL for a plain blocking receive from anyone
+ * @info:	NULL, or filled in with the length, priority and sender
+ *
+ * Return: as mbox_recv().
+ */
+ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
+		     const struct mbox_recvopts *opts,
+		     struct mbox_msginfo *info);
+
+/*
+ * Direct communication: send(P) and receive(Q)
+ */
+
+/**
+ * mbox_inbox_open() - opt in to direct communication: open the calling
+ * process's inbox, creating it the first time
+ * @mbp:	on success, a handle bound to the inbox (it may also send)
+ * @oflag:	0 or O_NONBLOCK
+ * @mode:	when created: who may send to us (write bits), less the umask
+ * @attr:	when created: attributes, or NULL for the defaults
+ *
+ * The inbox lives until the process exits or closes its last handle to it;
+ * then its queued messages are dropped and blocked senders get -ESRCH.
+ * Return: 0, or -EINVAL, -ENOSPC (over user_mailboxes_max), -ENOMEM.
+ */
+int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
+		    const struct mbox_attr *attr);
+
+/**
+ * mbox_device_open() - a handle bound to nothing, for mbox_sendto()
+ * @mbp:	on success, the handle
+ *
+ * Return: 0, or an error of open(2).
+ */
+int mbox_device_open(struct mbox **mbp);
+
+/**
+ * mbox_sendto() - send(P): send a message to process @pid's inbox
+ * @mb:		a handle opened for writing, or NULL to use a temporary one
+ * @pid:	the receiving process, in the caller's pid namespace
+ * @buf:	the message
+ * @len:	its length
+ * @flags:	0, or MBOX_SEND_NONBLOCK and/or MBOX_SEND_SYNC
+ *
+ * Return: as mbox_sendmsg().
+ */
+int mbox_sendto(struct mbox *mb, pid_t pid, const void *buf, size_t len,
+		unsigned int flags);
+
+/**
+ * mbox_recvfrom() - receive(Q), or receive(ANY) reporting the sender
+ * @mb:		the handle (an inbox, or any mailbox opened for reading)
+ * @pid:	only messages from this process; 0 for any sender
+ * @buf:	where to store the message
+ * @len:	the size of @buf
+ * @flags:	as for mbox_recv(), and MBOX_RECV_PEEK
+ * @info:	NULL, or filled in; info->pid says who sent it
+ *
+ * Return: as mbox_recv().
+ */
+ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
+		      unsigned int flags, struct mbox_msginfo *info);
+
+/*
+ * Batches, like sendmmsg(2) and recvmmsg(2)
+ */
+
+/**
+ * mbox_send_batch() - send up to @count messages in one call
+ * @mb:		the handle
+ * @vec:	the messages: buf, len and prio of each (the rest 0)
+ * @count:	1 to MBOX_BATCH_MAX
+ * @opts:	NULL, or flags (not MBOX_SEND_SYNC; MBOX_BATCH_WAITALL to let
+ *		every message block, not only the first), timeout for the
+ *		whole batch, and @to for send(P); @opts->prio is unused
+ * @error:	NULL, or set to 0 if all went, else to the errno that stopped
+ *		the batch (EAGAIN: no room for more at once)
+ *
+ * Return: how many messages were sent, in order, or -errno if none was.
+ */
+int mbox_send_batch(struct mbox *mb, struct mbox_msgvec *vec,
+		    unsigned int count, const struct mbox_sendopts *opts,
+		    int *error);
+
+/**
+ * mbox_recv_batch() - receive up to @count messages in one call
+ * @mb:		the handle
+ * @vec:	buf and len (the buffer size) of each; on return len is the
+ *		message's length, and prio, pid, uid and gid are filled in
+ * @count:	1 to MBOX_BATCH_MAX
+ * @opts:	NULL, or flags (not MBOX_RECV_PEEK; MBOX_BATCH_WAITALL to let
+ *		every message block, not only the first), timeout for the
+ *		whole batch, and @from for receive(Q)
+ * @error:	NULL, or set to 0 if @count came, else to the errno that
+ *		stopped the batch (EAGAIN: nothing more at once)
+ *
+ * Return: how many messages were received, or -errno if none was.
+ */
+int mbox_recv_batch(struct mbox *mb, struct mbox_msgvec *vec,
+		    unsigned int count, const struct mbox_recvopts *opts,
+		    int *error);
 
 /**
  * mbox_stat() - a mailbox's attributes and counters

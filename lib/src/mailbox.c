@@ -189,3 +189,197 @@ int mbox_list(struct mbox_list_entry **entries, unsigned int *count)
 	*count = args.count;
 	return 0;
 }
+
+int mbox_sendmsg(struct mbox *mb, const void *buf, size_t len,
+		 const struct mbox_sendopts *opts)
+{
+	struct mbox_send args = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+	};
+
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	if (opts) {
+		args.flags = opts->flags;
+		args.timeout_ns = opts->timeout_ns;
+		args.prio = opts->prio;
+		if (opts->to > 0) {
+			args.flags |= MBOX_SEND_TO_PID;
+			args.pid = opts->to;
+		} else if (opts->to < 0) {
+			return -EINVAL;
+		}
+	}
+	return mbox_send_args(mb, &args);
+}
+
+static void fill_info(struct mbox_msginfo *info, uint32_t len, uint32_t prio,
+		      uint32_t pid, uint32_t uid, uint32_t gid)
+{
+	info->len = len;
+	info->prio = prio;
+	info->pid = pid;
+	info->uid = uid;
+	info->gid = gid;
+}
+
+ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
+		     const struct mbox_recvopts *opts,
+		     struct mbox_msginfo *info)
+{
+	struct mbox_recv args = {
+		.buf = (uintptr_t)buf,
+		.len = len > UINT32_MAX ? UINT32_MAX : len,
+	};
+	ssize_t ret;
+
+	if (opts) {
+		args.flags = opts->flags;
+		args.timeout_ns = opts->timeout_ns;
+		if (opts->from > 0) {
+			args.flags |= MBOX_RECV_FROM;
+			args.pid = opts->from;
+		} else if (opts->from < 0) {
+			return -EINVAL;
+		}
+	}
+	ret = mbox_recv_args(mb, &args);
+	if (info && ret >= 0)
+		fill_info(info, args.len, args.prio, args.pid, args.uid, args.gid);
+	else if (info && ret == -EMSGSIZE)
+		info->len = args.len;
+	return ret;
+}
+
+int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
+		    const struct mbox_attr *attr)
+{
+	struct mbox_open args = {
+		.flags = MBOX_OPEN_INBOX,
+		.mode = mode,
+	};
+	struct mbox *mb;
+	int fd, ret;
+
+	if (oflag & ~O_NONBLOCK)
+		return -EINVAL;
+	if (attr) {
+		args.capacity = attr->capacity;
+		args.msg_size = attr->msg_size;
+		args.flags |= attr->flags;
+	}
+	mb = malloc(sizeof(*mb));
+	if (!mb)
+		return -ENOMEM;
+	fd = mbox__open_device(O_RDWR | oflag);
+	if (fd < 0) {
+		free(mb);
+		return fd;
+	}
+	ret = mbox__ioctl(fd, MBOX_IOC_OPEN, &args);
+	if (ret) {
+		close(fd);
+		free(mb);
+		return ret;
+	}
+	mb->fd = fd;
+	*mbp = mb;
+	return 0;
+}
+
+int mbox_device_open(struct mbox **mbp)
+{
+	struct mbox *mb = malloc(sizeof(*mb));
+	int fd;
+
+	if (!mb)
+		return -ENOMEM;
+	fd = mbox__open_device(O_RDWR);
+	if (fd < 0) {
+		free(mb);
+		return fd;
+	}
+	mb->fd = fd;
+	*mbp = mb;
+	return 0;
+}
+
+int mbox_sendto(struct mbox *mb, pid_t pid, const void *buf, size_t len,
+		unsigned int flags)
+{
+	struct mbox_sendopts opts = { .flags = flags, .to = pid };
+	struct mbox *tmp = NULL;
+	int ret;
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (!mb) {
+		ret = mbox_device_open(&tmp);
+		if (ret)
+			return ret;
+		mb = tmp;
+	}
+	ret = mbox_sendmsg(mb, buf, len, &opts);
+	mbox_close(tmp);
+	return ret;
+}
+
+ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
+		      unsigned int flags, struct mbox_msginfo *info)
+{
+	struct mbox_recvopts opts = { .flags = flags, .from = pid };
+
+	if (pid < 0)
+		return -EINVAL;
+	return mbox_recvmsg(mb, buf, len, &opts, info);
+}
+
+static int batch(struct mbox *mb, unsigned long cmd, struct mbox_msgvec *vec,
+		 unsigned int count, unsigned int flags, uint64_t timeout_ns,
+		 uint32_t pid, int *error)
+{
+	struct mbox_batch args = {
+		.vec = (uintptr_t)vec,
+		.count = count,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+		.pid = pid,
+	};
+	int ret;
+
+	ret = mbox__ioctl(mb->fd, cmd, &args);
+	if (error)
+		*error = ret < 0 ? -ret : (int)args.error;
+	return ret;
+}
+
+int mbox_send_batch(struct mbox *mb, struct mbox_msgvec *vec,
+		    unsigned int count, const struct mbox_sendopts *opts,
+		    int *error)
+{
+	unsigned int flags = opts ? opts->flags : 0;
+	uint32_t pid = 0;
+
+	if (opts && opts->to > 0) {
+		flags |= MBOX_SEND_TO_PID;
+		pid = opts->to;
+	}
+	return batch(mb, MBOX_IOC_SEND_BATCH, vec, count, flags,
+		     opts ? opts->timeout_ns : 0, pid, error);
+}
+
+int mbox_recv_batch(struct mbox *mb, struct mbox_msgvec *vec,
+		    unsigned int count, const struct mbox_recvopts *opts,
+		    int *error)
+{
+	unsigned int flags = opts ? opts->flags : 0;
+	uint32_t pid = 0;
+
+	if (opts && opts->from > 0) {
+		flags |= MBOX_RECV_FROM;
+		pid = opts->from;
+	}
+	return batch(mb, MBOX_IOC_RECV_BATCH, vec, count, flags,
+		     opts ? opts->timeout_ns : 0, pid, error);
+}
