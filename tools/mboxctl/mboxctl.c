@@ -1,18 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mboxctl: mailboxes from the shell.
- *
- *   mboxctl create [-x] [-u] [-m MODE] [-c CAPACITY] [-s MSG_SIZE] NAME
- *   mboxctl rm NAME...
- *   mboxctl ls
- *   mboxctl stat NAME
- *   mboxctl send [-n] [-t SECONDS] NAME [MESSAGE]
- *   mboxctl recv [-n] [-t SECONDS] NAME
- *   mboxctl info
+ * mboxctl: mailboxes from the shell. See usage_text below, or run
+ * "mboxctl --help".
  *
  * send takes the message from its argument, or else all of standard input
- * (one message). recv writes the message to standard output as it is, with
- * no newline added.
+ * (one message); several arguments go as one batch. recv writes the message
+ * to standard output as it is, with no newline added (with -b, each message
+ * of the batch is followed by a newline).
  *
  * Exit status: 0 success; 1 failure (the message names the errno); 2 bad
  * usage; 3 timed out (ETIMEDOUT); 4 would block (EAGAIN, with -n).
@@ -38,18 +32,27 @@ enum {
 };
 
 static const char usage_text[] =
-	"usage: mboxctl create [-x] [-u] [-m MODE] [-c CAPACITY] [-s MSG_SIZE] NAME\n"
+	"usage: mboxctl create [-x] [-u | -r] [-m MODE] [-c CAPACITY] [-s MSG_SIZE] NAME\n"
 	"       mboxctl rm NAME...\n"
 	"       mboxctl ls\n"
 	"       mboxctl stat NAME\n"
-	"       mboxctl send [-n] [-t SECONDS] NAME [MESSAGE]\n"
-	"       mboxctl recv [-n] [-t SECONDS] NAME\n"
+	"       mboxctl send [-n] [-t SECONDS] [-P PRIO] [-S] NAME [MESSAGE...]\n"
+	"       mboxctl send [-n] [-t SECONDS] [-P PRIO] [-S] --to PID [MESSAGE...]\n"
+	"       mboxctl recv [-n] [-t SECONDS] [-f PID] [-p] [-i] [-b COUNT] NAME\n"
+	"       mboxctl inbox [-n] [-t SECONDS] [-f PID] [-m MODE] [-c COUNT]\n"
 	"       mboxctl info\n"
 	"\n"
-	"  -x  create: fail if it exists      -u  create: unbounded capacity\n"
-	"  -m  create: mode (octal, 0600)     -c  create: capacity in messages\n"
-	"  -s  create: largest message size   -n  do not block (exit 4 instead)\n"
-	"  -t  give up after SECONDS (may be fractional; exit 3)\n"
+	"create:  -x fail if it exists      -u unbounded     -r rendezvous (capacity 0)\n"
+	"         -m mode (octal, 0600)     -c capacity      -s largest message size\n"
+	"send:    -P priority (0-31)        -S synchronous: return once received\n"
+	"         --to PID: to that process's inbox (send(P)) instead of a mailbox\n"
+	"         several MESSAGEs go as one batch\n"
+	"recv:    -f PID only from it       -p peek: leave it queued\n"
+	"         -i sender and priority on stderr\n"
+	"         -b COUNT: up to COUNT messages in one batch, a newline after each\n"
+	"inbox:   open this process's inbox (mode 0622: anyone may send) and print\n"
+	"         COUNT messages (default 1) as \"[pid P uid U prio N] message\"\n"
+	"all:     -n do not block (exit 4)  -t give up after SECONDS (exit 3)\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage, 3 timed out, 4 would block\n";
 
@@ -86,6 +89,16 @@ static int parse_uint(const char *s, int base, unsigned int *out)
 	return 0;
 }
 
+static int parse_pid(const char *s, pid_t *pid)
+{
+	unsigned int v;
+
+	if (parse_uint(s, 10, &v) || !v || v > INT_MAX)
+		return -1;
+	*pid = v;
+	return 0;
+}
+
 static int parse_seconds(const char *s, uint64_t *ns)
 {
 	double v;
@@ -106,13 +119,16 @@ static int cmd_create(int argc, char **argv)
 	int oflag = O_RDONLY | O_CREAT, opt, ret;
 	struct mbox *mb;
 
-	while ((opt = getopt(argc, argv, "xum:c:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "xurm:c:s:")) != -1) {
 		switch (opt) {
 		case 'x':
 			oflag |= O_EXCL;
 			break;
 		case 'u':
 			attr.flags |= MBOX_OPEN_UNBOUNDED;
+			break;
+		case 'r':
+			attr.flags |= MBOX_OPEN_RENDEZVOUS;
 			break;
 		case 'm':
 			if (parse_uint(optarg, 8, &mode))
@@ -179,15 +195,6 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
-/* Open @name for @oflag access; on failure report it for @what. */
-static int open_existing(struct mbox **mb, const char *what, const char *name,
-			 int oflag)
-{
-	int ret = mbox_open(mb, name, oflag, 0, NULL);
-
-	return ret ? fail(what, name, -ret) : 0;
-}
-
 static int cmd_stat(int argc, char **argv)
 {
 	struct mbox_stat st;
@@ -214,6 +221,8 @@ static int cmd_stat(int argc, char **argv)
 	       st.state & MBOX_STATE_UNLINKED ? " (unlinked)" : "");
 	if (st.open_flags & MBOX_OPEN_UNBOUNDED)
 		printf("capacity:   unbounded\n");
+	else if (st.open_flags & MBOX_OPEN_RENDEZVOUS)
+		printf("capacity:   0 (rendezvous)\n");
 	else
 		printf("capacity:   %u messages\n", st.capacity);
 	printf("msg size:   %u bytes at most\n", st.msg_size);
@@ -230,27 +239,87 @@ static int cmd_stat(int argc, char **argv)
 	return 0;
 }
 
-/* Options common to send and recv. */
+/* The options of send, recv and inbox. */
 struct io_opts {
 	unsigned int flags;
 	bool timed;
 	uint64_t timeout_ns;
+	unsigned int prio;
+	pid_t pid;		/* send --to, recv/inbox -f */
+	unsigned int count;	/* recv -b, inbox -c */
+	unsigned int mode;	/* inbox -m */
+	bool info;		/* recv -i */
 };
 
+enum { OPT_TO = 256 };
+
+static const struct option io_long_options[] = {
+	{ "nonblock", no_argument, NULL, 'n' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "prio", required_argument, NULL, 'P' },
+	{ "sync", no_argument, NULL, 'S' },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "from", required_argument, NULL, 'f' },
+	{ "peek", no_argument, NULL, 'p' },
+	{ "info", no_argument, NULL, 'i' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse the options @allowed (getopt letters) of a send, recv or inbox. */
 static int parse_io_opts(int argc, char **argv, struct io_opts *o,
-			 unsigned int nonblock_flag)
+			 const char *allowed, bool send)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "nt:")) != -1) {
+	o->count = 1;
+	o->mode = 0622;
+	while ((opt = getopt_long(argc, argv, allowed, io_long_options, NULL)) != -1) {
+		/* A long option stands for its letter: is that one allowed? */
+		if (opt != OPT_TO && !strchr(allowed, opt))
+			return -1;
 		switch (opt) {
 		case 'n':
-			o->flags |= nonblock_flag;
+			o->flags |= send ? MBOX_SEND_NONBLOCK : MBOX_RECV_NONBLOCK;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ns))
 				return -1;
 			o->timed = true;
+			o->flags |= send ? MBOX_SEND_TIMEOUT : MBOX_RECV_TIMEOUT;
+			break;
+		case 'P':
+			if (parse_uint(optarg, 10, &o->prio) || o->prio >= MBOX_PRIO_MAX)
+				return -1;
+			break;
+		case 'S':
+			o->flags |= MBOX_SEND_SYNC;
+			break;
+		case OPT_TO:
+			if (!send || parse_pid(optarg, &o->pid))
+				return -1;
+			break;
+		case 'f':
+			if (send || parse_pid(optarg, &o->pid))
+				return -1;
+			break;
+		case 'p':
+			o->flags |= MBOX_RECV_PEEK;
+			break;
+		case 'i':
+			o->info = true;
+			break;
+		case 'b':
+		case 'c':
+			if (parse_uint(optarg, 10, &o->count) || !o->count ||
+			    o->count > MBOX_BATCH_MAX)
+				return -1;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 8, &o->mode))
+				return -1;
 			break;
 		default:
 			return -1;
@@ -293,69 +362,160 @@ static char *read_stdin(size_t max, size_t *len)
 	return NULL;
 }
 
+/* Several messages from the command line: one batch. */
+static int send_batch(struct mbox *mb, const struct mbox_sendopts *opts,
+		      char **msgs, int n, const char *what)
+{
+	struct mbox_msgvec *vec = calloc(n, sizeof(*vec));
+	int i, ret, err;
+
+	if (!vec)
+		return fail("send", what, ENOMEM);
+	for (i = 0; i < n; i++) {
+		vec[i].buf = (uintptr_t)msgs[i];
+		vec[i].len = strlen(msgs[i]);
+		vec[i].prio = opts->prio;
+	}
+	ret = mbox_send_batch(mb, vec, n, opts, &err);
+	free(vec);
+	if (ret < 0)
+		return fail("send", what, -ret);
+	if (ret < n) {
+		fprintf(stderr, "mboxctl: send %s: %d of %d messages sent\n",
+			what, ret, n);
+		return fail("send", what, err);
+	}
+	return 0;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	struct io_opts o = { 0 };
+	struct mbox_sendopts opts;
 	struct mbox_stat st;
-	const char *name;
+	const char *what;
 	struct mbox *mb;
-	char *buf;
+	char *buf, pidbuf[16];
+	int nmsgs, ret;
 	size_t len;
-	int ret;
 
-	if (parse_io_opts(argc, argv, &o, MBOX_SEND_NONBLOCK) ||
-	    argc - optind < 1 || argc - optind > 2)
+	if (parse_io_opts(argc, argv, &o, "+nt:P:S", true))
 		return usage();
-	name = argv[optind];
-	ret = open_existing(&mb, "send", name, O_WRONLY);
-	if (ret)
-		return ret;
-
-	if (argc - optind == 2) {
-		buf = strdup(argv[optind + 1]);
-		len = strlen(argv[optind + 1]);
+	opts = (struct mbox_sendopts){
+		.flags = o.flags, .timeout_ns = o.timeout_ns,
+		.prio = o.prio, .to = o.pid,
+	};
+	if (o.pid) {
+		/* send(P): no mailbox name, any descriptor will do. */
+		snprintf(pidbuf, sizeof(pidbuf), "--to %d", (int)o.pid);
+		what = pidbuf;
+		ret = mbox_device_open(&mb);
+		if (ret)
+			return fail("send", what, -ret);
 	} else {
-		ret = mbox_stat(mb, &st);
+		if (optind >= argc)
+			return usage();
+		what = argv[optind++];
+		ret = mbox_open(&mb, what, O_WRONLY, 0, NULL);
+		if (ret)
+			return fail("send", what, -ret);
+	}
+	nmsgs = argc - optind;
+	if (nmsgs > 1) {
+		if (o.flags & MBOX_SEND_SYNC) {
+			mbox_close(mb);
+			return usage();
+		}
+		ret = send_batch(mb, &opts, argv + optind, nmsgs, what);
+		mbox_close(mb);
+		return ret;
+	}
+
+	if (nmsgs == 1) {
+		buf = strdup(argv[optind]);
+		len = strlen(argv[optind]);
+	} else {
+		/* A mailbox says how big a message may be; an inbox may not. */
+		ret = o.pid ? 0 : mbox_stat(mb, &st);
 		if (ret) {
 			mbox_close(mb);
-			return fail("send", name, -ret);
+			return fail("send", what, -ret);
 		}
-		buf = read_stdin(st.msg_size, &len);
+		buf = read_stdin(o.pid ? 16 << 20 : st.msg_size, &len);
 	}
 	if (!buf) {
-		ret = -errno;
+		ret = errno;
 		mbox_close(mb);
-		return fail("send", name, -ret);
+		return fail("send", what, ret);
 	}
-
-	if (o.timed)
-		ret = mbox_timedsend(mb, buf, len, o.flags, o.timeout_ns);
-	else
-		ret = mbox_send(mb, buf, len, o.flags);
+	ret = mbox_sendmsg(mb, buf, len, &opts);
 	free(buf);
 	mbox_close(mb);
-	return ret ? fail("send", name, -ret) : 0;
+	return ret ? fail("send", what, -ret) : 0;
 }
 
-static int write_all(const char *buf, size_t len)
+static int write_all(const void *buf, size_t len)
 {
+	const char *p = buf;
 	ssize_t n;
 
 	while (len) {
-		n = write(STDOUT_FILENO, buf, len);
+		n = write(STDOUT_FILENO, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		buf += n;
+		p += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/* recv -b: up to o->count messages in one call, a newline after each. */
+static int recv_batch(struct mbox *mb, const struct io_opts *o,
+		      uint32_t msg_size, const char *name)
+{
+	struct mbox_recvopts opts = {
+		.flags = o->flags, .timeout_ns = o->timeout_ns, .from = o->pid,
+	};
+	struct mbox_msgvec *vec = calloc(o->count, sizeof(*vec));
+	char *bufs = malloc((size_t)o->count * (msg_size ? msg_size : 1));
+	int i, n, err, ret = 0;
+
+	if (!vec || !bufs) {
+		free(vec);
+		free(bufs);
+		return fail("recv", name, ENOMEM);
+	}
+	for (i = 0; i < (int)o->count; i++) {
+		vec[i].buf = (uintptr_t)(bufs + (size_t)i * msg_size);
+		vec[i].len = msg_size;
+	}
+	n = mbox_recv_batch(mb, vec, o->count, &opts, &err);
+	for (i = 0; i < n && !ret; i++) {
+		if (o->info)
+			fprintf(stderr, "pid %u uid %u gid %u prio %u len %u\n",
+				vec[i].pid, vec[i].uid, vec[i].gid, vec[i].prio,
+				vec[i].len);
+		ret = write_all((void *)(uintptr_t)vec[i].buf, vec[i].len);
+		if (!ret)
+			ret = write_all("\n", 1);
+	}
+	free(vec);
+	free(bufs);
+	if (n < 0)
+		return fail("recv", name, -n);
+	if (ret)
+		return fail("recv: write", NULL, -ret);
+	/* Fewer than asked for is fine: a batch takes what there is. */
 	return 0;
 }
 
 static int cmd_recv(int argc, char **argv)
 {
 	struct io_opts o = { 0 };
+	struct mbox_recvopts opts;
+	struct mbox_msginfo info;
 	struct mbox_stat st;
 	const char *name;
 	struct mbox *mb;
@@ -363,32 +523,90 @@ static int cmd_recv(int argc, char **argv)
 	char *buf;
 	int ret;
 
-	if (parse_io_opts(argc, argv, &o, MBOX_RECV_NONBLOCK) ||
+	if (parse_io_opts(argc, argv, &o, "+nt:f:pib:", false) ||
 	    argc - optind != 1)
 		return usage();
+	if ((o.flags & MBOX_RECV_PEEK) && o.count > 1)
+		return usage();
 	name = argv[optind];
-	ret = open_existing(&mb, "recv", name, O_RDONLY);
+	ret = mbox_open(&mb, name, O_RDONLY, 0, NULL);
 	if (ret)
-		return ret;
+		return fail("recv", name, -ret);
 	ret = mbox_stat(mb, &st);
-	buf = ret ? NULL : malloc(st.msg_size ? st.msg_size : 1);
-	if (!buf) {
+	if (ret) {
 		mbox_close(mb);
-		return fail("recv", name, ret ? -ret : ENOMEM);
+		return fail("recv", name, -ret);
+	}
+	if (o.count > 1) {
+		ret = recv_batch(mb, &o, st.msg_size, name);
+		mbox_close(mb);
+		return ret;
 	}
 
-	if (o.timed)
-		n = mbox_timedrecv(mb, buf, st.msg_size, o.flags, o.timeout_ns);
-	else
-		n = mbox_recv(mb, buf, st.msg_size, o.flags);
+	buf = malloc(st.msg_size ? st.msg_size : 1);
+	if (!buf) {
+		mbox_close(mb);
+		return fail("recv", name, ENOMEM);
+	}
+	opts = (struct mbox_recvopts){
+		.flags = o.flags, .timeout_ns = o.timeout_ns, .from = o.pid,
+	};
+	n = mbox_recvmsg(mb, buf, st.msg_size, &opts, &info);
 	mbox_close(mb);
 	if (n < 0) {
 		free(buf);
 		return fail("recv", name, -n);
 	}
+	if (o.info)
+		fprintf(stderr, "pid %d uid %u gid %u prio %u len %zu\n",
+			(int)info.pid, (unsigned int)info.uid,
+			(unsigned int)info.gid, info.prio, info.len);
 	ret = write_all(buf, n);
 	free(buf);
 	return ret ? fail("recv: write", NULL, -ret) : 0;
+}
+
+static int cmd_inbox(int argc, char **argv)
+{
+	struct io_opts o = { 0 };
+	struct mbox_recvopts opts;
+	struct mbox_msginfo info;
+	struct mbox_stat st;
+	unsigned int i;
+	struct mbox *mb;
+	char *buf;
+	ssize_t n;
+	int ret;
+
+	if (parse_io_opts(argc, argv, &o, "+nt:f:m:c:", false) || optind != argc)
+		return usage();
+	/* The mode given is the mode wanted. */
+	umask(0);
+	ret = mbox_inbox_open(&mb, 0, o.mode, NULL);
+	if (ret)
+		return fail("inbox", NULL, -ret);
+	ret = mbox_stat(mb, &st);
+	buf = ret ? NULL : malloc(st.msg_size ? st.msg_size : 1);
+	if (!buf) {
+		mbox_close(mb);
+		return fail("inbox", NULL, ret ? -ret : ENOMEM);
+	}
+	opts = (struct mbox_recvopts){
+		.flags = o.flags, .timeout_ns = o.timeout_ns, .from = o.pid,
+	};
+	for (i = 0, ret = 0; i < o.count && !ret; i++) {
+		n = mbox_recvmsg(mb, buf, st.msg_size, &opts, &info);
+		if (n < 0) {
+			ret = fail("inbox", NULL, -n);
+			break;
+		}
+		printf("[pid %d uid %u prio %u] %.*s\n", (int)info.pid,
+		       (unsigned int)info.uid, info.prio, (int)n, buf);
+		fflush(stdout);
+	}
+	free(buf);
+	mbox_close(mb);
+	return ret;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -412,6 +630,7 @@ static int cmd_info(int argc, char **argv)
 	printf("user_mailboxes_max: %u\n", info.user_mailboxes_max);
 	printf("user_bytes_max:     %llu\n", (unsigned long long)info.user_bytes_max);
 	printf("msg_overhead:       %u\n", info.msg_overhead);
+	printf("prio_max:           %u\n", info.prio_max);
 	return 0;
 }
 
@@ -425,6 +644,7 @@ static const struct {
 	{ "stat", cmd_stat },
 	{ "send", cmd_send },
 	{ "recv", cmd_recv },
+	{ "inbox", cmd_inbox },
 	{ "info", cmd_info },
 };
 
