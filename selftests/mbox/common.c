@@ -240,3 +240,88 @@ uint64_t now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+#include <sys/wait.h>
+
+int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int mb_sendx(int fd, const void *buf, uint32_t len, uint32_t flags,
+	     uint32_t prio, uint32_t pid, uint64_t timeout_ns)
+{
+	struct mbox_send args = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+		.prio = prio,
+		.pid = pid,
+	};
+
+	return ioctl(fd, MBOX_IOC_SEND, &args) ? -errno : 0;
+}
+
+int mb_recvx(int fd, void *buf, uint32_t len, uint32_t flags, uint32_t from,
+	     uint64_t timeout_ns, struct mbox_recv *out)
+{
+	struct mbox_recv args = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+		.pid = from,
+	};
+	int ret = ioctl(fd, MBOX_IOC_RECV, &args);
+
+	if (ret < 0)
+		ret = -errno;
+	if (out)
+		*out = args;
+	return ret;
+}
+
+int inbox_open(int oflag, uint32_t flags, uint32_t mode, uint32_t capacity)
+{
+	struct mbox_open args = {
+		.flags = MBOX_OPEN_INBOX | flags,
+		.mode = mode,
+		.capacity = capacity,
+	};
+	int fd, err;
+
+	fd = open("/dev/mbox", oflag | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MBOX_IOC_OPEN, &args)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int mb_batch(int fd, unsigned long cmd, struct mbox_msgvec *vec,
+	     uint32_t count, uint32_t flags, uint32_t pid,
+	     uint64_t timeout_ns, struct mbox_batch *out)
+{
+	struct mbox_batch args = {
+		.vec = (uintptr_t)vec,
+		.count = count,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+		.pid = pid,
+	};
+	int ret = ioctl(fd, cmd, &args);
+
+	if (ret < 0)
+		ret = -errno;
+	if (out)
+		*out = args;
+	return ret;
+}

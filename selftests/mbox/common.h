@@ -77,3 +77,25 @@ int stamp_check(const void *buf, uint32_t len, struct stamp *out);
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t now_ns(void);
+
+/* Reap child @pid: its exit status, or -1 if it died of a signal. */
+int reap(pid_t pid);
+
+/* MBOX_IOC_SEND with every field: 0 or -errno. */
+int mb_sendx(int fd, const void *buf, uint32_t len, uint32_t flags,
+	     uint32_t prio, uint32_t pid, uint64_t timeout_ns);
+
+/*
+ * MBOX_IOC_RECV with every field: bytes stored or -errno; *@out (may be
+ * NULL) gets the arguments as the kernel left them.
+ */
+int mb_recvx(int fd, void *buf, uint32_t len, uint32_t flags, uint32_t from,
+	     uint64_t timeout_ns, struct mbox_recv *out);
+
+/* Open /dev/mbox with @oflag and bind it to our inbox: the fd or -errno. */
+int inbox_open(int oflag, uint32_t flags, uint32_t mode, uint32_t capacity);
+
+/* A batch ioctl (@cmd): what it returns, or -errno; *@out gets the args. */
+int mb_batch(int fd, unsigned long cmd, struct mbox_msgvec *vec,
+	     uint32_t count, uint32_t flags, uint32_t pid,
+	     uint64_t timeout_ns, struct mbox_batch *out);

@@ -42,16 +42,6 @@ FIXTURE_TEARDOWN(mb)
 	mb_unlink(self->name);
 }
 
-/* Reap @pid; its exit status, or -1 if it died of a signal. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* In a child: receive one message and exit 0 if it is @want. */
 static pid_t child_recv_expect(int fd, const char *want)
 {

@@ -131,6 +131,79 @@ expect 2 "bad capacity" mboxctl create -c lots x
 expect 0 "info" mboxctl info
 if grep -q "abi_version: *1" "$tmp/out"; then ok "info shows the ABI"; else not_ok "info shows the ABI"; fi
 
+# Priorities, peek, sender identity.
+p=prio-$$
+expect 0 "create for priorities" mboxctl create -x "$p"
+expect 0 "send at priority 0" mboxctl send "$p" low
+expect 0 "send at priority 9" mboxctl send -P 9 "$p" high
+expect 2 "priority out of range" mboxctl send -P 32 "$p" x
+expect 0 "peek" mboxctl recv -p "$p"
+stdout_is "high" "peek shows the highest priority"
+expect 0 "recv -i" mboxctl recv -i "$p"
+stdout_is "high" "... which is still there"
+if grep -q "^pid [0-9][0-9]* uid 0 gid 0 prio 9 len 4\$" "$tmp/err"; then
+	ok "recv -i tells sender and priority"
+else
+	not_ok "recv -i tells sender and priority"
+	sed 's/^/#   /' "$tmp/err"
+fi
+
+# receive(Q): only from one sender, whose pid we know from $!.
+mboxctl send "$p" other-sender
+mboxctl send "$p" from-bg &
+bgsend=$!
+wait $bgsend
+expect 0 "recv -f PID" mboxctl recv -f "$bgsend" "$p"
+stdout_is "from-bg" "recv -f takes that sender's message first"
+expect 4 "recv -n -f of a pid with nothing queued" mboxctl recv -n -f 1 "$p"
+
+# Batches: several messages in one call each way.
+expect 0 "send a batch" mboxctl send "$p" one two three
+expect 0 "recv a batch" mboxctl recv -b 10 -n "$p"
+if [ "$(cat "$tmp/out")" = "$(printf 'low\nother-sender\none\ntwo\nthree')" ]; then
+	ok "the batch holds every message, in order"
+else
+	not_ok "the batch holds every message, in order: '$(cat "$tmp/out")'"
+fi
+
+# Rendezvous and synchronous send.
+r=rdv-$$
+expect 0 "create -r" mboxctl create -x -r "$r"
+expect 0 "stat it" mboxctl stat "$r"
+if grep -q "capacity: *0 (rendezvous)" "$tmp/out"; then ok "stat says rendezvous"; else not_ok "stat says rendezvous"; fi
+expect 4 "send -n with nobody to take it" mboxctl send -n "$r" x
+expect 3 "send -t with nobody to take it" mboxctl send -t 0.1 "$r" x
+mboxctl recv -t 60 "$r" >"$tmp/bg" 2>&1 &
+bg=$!
+for i in $(seq 1 200); do
+	mboxctl stat "$r" | grep -q "waiting: *0 senders, 1 receivers" && break
+	sleep 0.05
+done
+expect 0 "a rendezvous with a waiting receiver" mboxctl send -n "$r" met
+if wait $bg && [ "$(cat "$tmp/bg")" = "met" ]; then ok "the receiver got it"; else not_ok "the receiver got it"; fi
+expect 3 "send -S -t with nobody receiving times out" mboxctl send -S -t 0.1 "$p" withdrawn
+expect 4 "... and the message was withdrawn" mboxctl recv -n "$p"
+
+# send(P): a process's inbox, by pid.
+mboxctl inbox -c 2 -t 60 >"$tmp/inbox" 2>&1 &
+ib=$!
+for i in $(seq 1 200); do
+	mboxctl send --to "$ib" first 2>/dev/null && break
+	sleep 0.05
+done
+expect 0 "send --to PID" mboxctl send -P 3 --to "$ib" second
+if wait $ib && grep -q "^\[pid [0-9]* uid 0 prio 0\] first\$" "$tmp/inbox" &&
+   grep -q "^\[pid [0-9]* uid 0 prio 3\] second\$" "$tmp/inbox"; then
+	ok "the inbox got both, with sender and priority"
+else
+	not_ok "the inbox got both, with sender and priority"
+	sed 's/^/#   /' "$tmp/inbox"
+fi
+expect 1 "send --to a process without an inbox" mboxctl send --to $$ x
+stderr_has "ESRCH" "... says ESRCH"
+expect 2 "send --to 0" mboxctl send --to 0 x
+expect 0 "rm" mboxctl rm "$p" "$r"
+
 expect 0 "rm several" mboxctl rm "$q" "$s" "$b"
 expect 1 "rm again fails" mboxctl rm "$q"
 stderr_has "ENOENT" "... and says ENOENT"
