@@ -6,7 +6,11 @@
  *  2. the bounded buffer: a producer and a consumer process share a mailbox
  *     of capacity 4. First the consumer is slow, so the producer fills the
  *     mailbox and blocks; then the producer is slow, so the consumer empties
- *     it and blocks. Each side reports when it has to wait.
+ *     it and blocks. Each side reports when it has to wait;
+ *  3. direct communication: processes P and Q address each other by pid
+ *     through their inboxes, send(Q, m) and receive(P, m);
+ *  4. a rendezvous: a mailbox of capacity 0, where each send waits until
+ *     the receiver takes the message.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +48,11 @@ static int show_info(void)
 	}
 	printf("== %s ==\n", MBOX_DEVICE_PATH);
 	printf("ABI version          %u\n", info.abi_version);
-	printf("features             %s\n",
-	       info.features & MBOX_FEAT_MAILBOX ? "mailboxes" : "none");
+	printf("features             %s%s\n",
+	       info.features & MBOX_FEAT_MAILBOX ? "mailboxes" : "none",
+	       info.features & MBOX_FEAT_DIRECT ? ", direct communication and "
+	       "delivery options" : "");
+	printf("priorities           %u levels\n", info.prio_max);
 	printf("longest name         %u bytes\n", info.name_max);
 	printf("message size         %u bytes by default, at most %u\n",
 	       info.msg_size_default, info.msg_size_max);
@@ -173,10 +180,134 @@ static int bounded_buffer(void)
 	return ok ? 0 : -1;
 }
 
+/* Q: wait for P's questions by pid, answer each to P's inbox. */
+static int process_q(pid_t p, int ready_fd)
+{
+	struct mbox_msginfo info;
+	char buf[64], reply[80];
+	struct mbox *inbox;
+	ssize_t n;
+	int i;
+
+	if (mbox_inbox_open(&inbox, 0, 0600, NULL) || write(ready_fd, "q", 1) != 1)
+		return 1;
+	for (i = 0; i < 2; i++) {
+		/* receive(P): only what P sends. */
+		n = mbox_recvfrom(inbox, p, buf, sizeof(buf) - 1, 0, &info);
+		if (n < 0)
+			return 1;
+		buf[n] = '\0';
+		printf("  Q (pid %d): receive(P) got \"%s\" from pid %d, uid %u\n",
+		       (int)getpid(), buf, (int)info.pid, (unsigned int)info.uid);
+		snprintf(reply, sizeof(reply), "answer to '%s'", buf);
+		if (mbox_sendto(NULL, p, reply, strlen(reply), 0))
+			return 1;
+	}
+	mbox_close(inbox);
+	return 0;
+}
+
+static int direct(void)
+{
+	const char *questions[] = { "who are you?", "what time is it?" };
+	struct mbox_msginfo info;
+	int ready[2], status, i;
+	struct mbox *inbox;
+	char buf[80], c;
+	pid_t q;
+	ssize_t n;
+
+	printf("\n== Direct communication: send(Q, m) and receive(P, m) by pid ==\n");
+	printf("P and Q each open their own inbox; no mailbox has a name.\n\n");
+	if (mbox_inbox_open(&inbox, 0, 0600, NULL) || pipe(ready))
+		return -1;
+	fflush(stdout);
+	q = fork();
+	if (q == 0)
+		_exit(process_q(getppid(), ready[1]));
+	/* Q's inbox exists once Q says so. */
+	if (read(ready[0], &c, 1) != 1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		printf("  P (pid %d): send(Q=%d, \"%s\")\n", (int)getpid(), (int)q,
+		       questions[i]);
+		if (mbox_sendto(inbox, q, questions[i], strlen(questions[i]), 0))
+			return -1;
+		/* receive(Q): Q's answer, whoever else writes to us. */
+		n = mbox_recvfrom(inbox, q, buf, sizeof(buf) - 1, 0, &info);
+		if (n < 0)
+			return -1;
+		buf[n] = '\0';
+		printf("  P (pid %d): receive(Q) got \"%s\" from pid %d\n",
+		       (int)getpid(), buf, (int)info.pid);
+	}
+	mbox_close(inbox);
+	close(ready[0]);
+	close(ready[1]);
+	if (waitpid(q, &status, 0) != q || status)
+		return -1;
+	/* Q is gone, and its inbox with it. */
+	printf("  P: Q has exited; send(Q) now gives: %s\n",
+	       strerror(-mbox_sendto(NULL, q, "hello?", 6, 0)));
+	return 0;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int rendezvous(void)
+{
+	struct mbox_attr attr = { .flags = MBOX_OPEN_RENDEZVOUS };
+	const char *words[] = { "one", "two", "three" };
+	struct timespec t0;
+	struct mbox *mb;
+	int i, status;
+	char buf[16];
+	pid_t pid;
+	ssize_t n;
+
+	printf("\n== A rendezvous: a mailbox of capacity 0 ==\n");
+	printf("The sender's call returns only when the receiver takes the message;\n"
+	       "the receiver takes one every %d ms.\n\n", SLOW_MS);
+	if (mbox_open(&mb, "demo-rendezvous", O_RDWR | O_CREAT | O_EXCL, 0600, &attr))
+		return -1;
+	mbox_unlink("demo-rendezvous");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < 3; i++) {
+			sleep_ms(SLOW_MS);
+			n = mbox_recv(mb, buf, sizeof(buf) - 1, 0);
+			if (n < 0)
+				_exit(1);
+			buf[n] = '\0';
+			printf("  receiver: took %-8s at %4ld ms\n", buf, ms_since(&t0));
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 3; i++) {
+		printf("  sender:   send %-8s at %4ld ms\n", words[i], ms_since(&t0));
+		if (mbox_send(mb, words[i], strlen(words[i]), 0))
+			return -1;
+		printf("  sender:   returned      at %4ld ms: %s was taken\n",
+		       ms_since(&t0), words[i]);
+	}
+	if (waitpid(pid, &status, 0) != pid || status)
+		return -1;
+	mbox_close(mb);
+	return 0;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (show_info() || bounded_buffer())
+	if (show_info() || bounded_buffer() || direct() || rendezvous())
 		return EXIT_FAILURE;
 	return EXIT_SUCCESS;
 }

@@ -24,3 +24,21 @@ run 'mboxctl recv -n greetings'
 run 'mboxctl recv -t 0.5 greetings'
 run 'mboxctl rm greetings'
 run 'mboxctl ls'
+
+echo
+echo "== mboxctl: priorities, peek, and send(P) to a process's inbox =="
+run 'mboxctl create jobs'
+run 'mboxctl send jobs routine'
+run 'mboxctl send -P 9 jobs urgent'
+run 'mboxctl recv -p jobs; echo "   (peeked: still queued)"'
+run 'mboxctl recv -i jobs; echo'
+run 'mboxctl recv -i jobs; echo'
+run 'mboxctl rm jobs'
+run 'mboxctl inbox -c 1 -t 10 &'
+echo "\$ mboxctl send --to $! \"hello, inbox\""
+# (retried until the background process has opened its inbox)
+for i in $(seq 1 100); do
+	mboxctl send --to $! "hello, inbox" 2>/dev/null && break
+	sleep 0.05
+done
+wait
