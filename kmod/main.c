@@ -33,7 +33,7 @@ struct mbox_limit mbox_limits[MBOX_LIMIT_NR] = {
 	[MBOX_LIMIT_MSG_SIZE_DEFAULT] = { 8192, 0, MBOX_MSG_SIZE_CEILING },
 	[MBOX_LIMIT_CAPACITY_MAX]     = { 65536, 1, MBOX_CAPACITY_CEILING },
 	[MBOX_LIMIT_CAPACITY_DEFAULT] = { 64, 1, MBOX_CAPACITY_CEILING },
-	[MBOX_LIMIT_USER_MAILBOXES]   = { 1024, 0, INT_MAX },
+	[MBOX_LIMIT_USER_OBJECTS]   = { 1024, 0, INT_MAX },
 	[MBOX_LIMIT_USER_BYTES]       = { SZ_64M, 0, UINT_MAX },
 };
 
@@ -73,9 +73,9 @@ module_param_cb(capacity_default, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_CAPAC
 __MODULE_PARM_TYPE(capacity_default, "uint");
 MODULE_PARM_DESC(capacity_default, "Capacity of a mailbox created without one, in messages (default 64; clamped to capacity_max)");
 
-module_param_cb(user_mailboxes_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_USER_MAILBOXES], 0644);
-__MODULE_PARM_TYPE(user_mailboxes_max, "uint");
-MODULE_PARM_DESC(user_mailboxes_max, "Mailboxes one user may own at a time (default 1024; CAP_SYS_RESOURCE is exempt)");
+module_param_cb(user_objects_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_USER_OBJECTS], 0644);
+__MODULE_PARM_TYPE(user_objects_max, "uint");
+MODULE_PARM_DESC(user_objects_max, "Objects (mailboxes, inboxes) one user may own at a time (default 1024; CAP_SYS_RESOURCE is exempt)");
 
 module_param_cb(user_bytes_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_USER_BYTES], 0644);
 __MODULE_PARM_TYPE(user_bytes_max, "uint");
@@ -98,7 +98,7 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
 	info.capacity_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
 	info.capacity_default = mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT);
-	info.user_mailboxes_max = mbox_limit(MBOX_LIMIT_USER_MAILBOXES);
+	info.user_objects_max = mbox_limit(MBOX_LIMIT_USER_OBJECTS);
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	info.msg_overhead = mbox_msg_overhead();
 	info.prio_max = MBOX_PRIO_MAX;

@@ -143,12 +143,12 @@ void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 }
 
 /*
- * One more object for @user: -ENOSPC past user_mailboxes_max, unless the
+ * One more object for @user: -ENOSPC past user_objects_max, unless the
  * caller, who creates it, has CAP_SYS_RESOURCE.
  */
 static int mbox_user_charge_object(struct mbox_user *user)
 {
-	int limit = mbox_limit(MBOX_LIMIT_USER_MAILBOXES);
+	int limit = mbox_limit(MBOX_LIMIT_USER_OBJECTS);
 	int old = atomic_read(&user->objects);
 
 	do {
@@ -255,7 +255,7 @@ static int mbox_obj_set_identity(struct mbox_obj *obj, const char *name,
 
 /*
  * Make @obj an object without a name (an inbox): owned by the caller and
- * charged to its user_mailboxes_max quota. On failure, destroy it.
+ * charged to its user_objects_max quota. On failure, destroy it.
  */
 int mbox_obj_init_anon(struct mbox_obj *obj, umode_t mode)
 {
@@ -319,7 +319,7 @@ int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
  * descriptor can bind once the name is gone, and the object sees every
  * attach before it learns it was unlinked. Returns it with a reference for
  * the caller, or an ERR_PTR: ENOENT, EEXIST, EACCES, ENOSPC (over
- * user_mailboxes_max), ENOMEM.
+ * user_objects_max), ENOMEM.
  */
 struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 {

@@ -61,7 +61,7 @@ struct mbox_attr {
  * @attr:	with O_CREAT: attributes, or NULL for the defaults
  *
  * Return: 0, or -ENOENT, -EEXIST, -EACCES, -EINVAL, -ENAMETOOLONG, -ENOSPC
- * (over the user_mailboxes_max quota), -ENOMEM, or an error of open(2).
+ * (over the user_objects_max quota), -ENOMEM, or an error of open(2).
  */
 int mbox_open(struct mbox **mbp, const char *name, int oflag, mode_t mode,
 	      const struct mbox_attr *attr);
@@ -241,7 +241,7 @@ ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
  *
  * The inbox lives until the process exits or closes its last handle to it;
  * then its queued messages are dropped and blocked senders get -ESRCH.
- * Return: 0, or -EINVAL, -ENOSPC (over user_mailboxes_max), -ENOMEM.
+ * Return: 0, or -EINVAL, -ENOSPC (over user_objects_max), -ENOMEM.
  */
 int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
 		    const struct mbox_attr *attr);

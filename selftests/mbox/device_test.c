@@ -93,7 +93,7 @@ TEST_F(dev, info)
 	EXPECT_EQ(param_read("msg_size_default"), info.msg_size_default);
 	EXPECT_EQ(param_read("capacity_max"), info.capacity_max);
 	EXPECT_EQ(param_read("capacity_default"), info.capacity_default);
-	EXPECT_EQ(param_read("user_mailboxes_max"), info.user_mailboxes_max);
+	EXPECT_EQ(param_read("user_objects_max"), info.user_objects_max);
 	EXPECT_EQ(param_read("user_bytes_max"), info.user_bytes_max);
 
 	/* The documented defaults, which the module was loaded with. */
@@ -101,7 +101,7 @@ TEST_F(dev, info)
 	EXPECT_EQ(8192, info.msg_size_default);
 	EXPECT_EQ(65536, info.capacity_max);
 	EXPECT_EQ(64, info.capacity_default);
-	EXPECT_EQ(1024, info.user_mailboxes_max);
+	EXPECT_EQ(1024, info.user_objects_max);
 	EXPECT_EQ(64 << 20, info.user_bytes_max);
 }
 

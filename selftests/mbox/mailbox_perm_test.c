@@ -233,7 +233,7 @@ FIXTURE(quota) {
 
 FIXTURE_SETUP(quota)
 {
-	self->mailboxes_max = param_read("user_mailboxes_max");
+	self->mailboxes_max = param_read("user_objects_max");
 	self->bytes_max = param_read("user_bytes_max");
 	ASSERT_LT(0, self->mailboxes_max);
 	ASSERT_LT(0, self->bytes_max);
@@ -245,7 +245,7 @@ FIXTURE_TEARDOWN(quota)
 	char name[MBOX_NAME_MAX + 1];
 	int i;
 
-	param_write("user_mailboxes_max", self->mailboxes_max);
+	param_write("user_objects_max", self->mailboxes_max);
 	param_write("user_bytes_max", self->bytes_max);
 	for (i = 0; i < 8; i++) {
 		snprintf(name, sizeof(name), "%s-%d", self->prefix, i);
@@ -294,7 +294,7 @@ TEST_F(quota, mailboxes)
 	char name[MBOX_NAME_MAX + 1];
 	int fds[5], i;
 
-	ASSERT_EQ(0, param_write("user_mailboxes_max", 3));
+	ASSERT_EQ(0, param_write("user_objects_max", 3));
 	EXPECT_EQ(0, as_user(ALICE, STAFF, mailbox_quota, self->prefix));
 
 	/* Another user has a quota of their own. */

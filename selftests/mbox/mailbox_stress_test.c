@@ -166,7 +166,7 @@ TEST_F_TIMEOUT(stress, ten_thousand_mailboxes, 600)
 	struct mbox_list_entry *e;
 	int *fds, fd;
 
-	/* Root is exempt from user_mailboxes_max. */
+	/* Root is exempt from user_objects_max. */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
 	fds = calloc(MANY, sizeof(*fds));
 	ASSERT_NE(NULL, fds);

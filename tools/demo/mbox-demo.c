@@ -59,7 +59,7 @@ static int show_info(void)
 	printf("mailbox capacity     %u messages by default, at most %u\n",
 	       info.capacity_default, info.capacity_max);
 	printf("per-user quota       %u mailboxes, %llu bytes queued\n",
-	       info.user_mailboxes_max, (unsigned long long)info.user_bytes_max);
+	       info.user_objects_max, (unsigned long long)info.user_bytes_max);
 	return 0;
 }
 

@@ -627,7 +627,7 @@ static int cmd_info(int argc, char **argv)
 	printf("msg_size_default:   %u\n", info.msg_size_default);
 	printf("capacity_max:       %u\n", info.capacity_max);
 	printf("capacity_default:   %u\n", info.capacity_default);
-	printf("user_mailboxes_max: %u\n", info.user_mailboxes_max);
+	printf("user_objects_max: %u\n", info.user_objects_max);
 	printf("user_bytes_max:     %llu\n", (unsigned long long)info.user_bytes_max);
 	printf("msg_overhead:       %u\n", info.msg_overhead);
 	printf("prio_max:           %u\n", info.prio_max);

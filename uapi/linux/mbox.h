@@ -65,7 +65,7 @@
  *			mailbox.
  * @capacity_default:	out: capacity of a mailbox created with 0 and no
  *			capacity flag.
- * @user_mailboxes_max:	out: mailboxes one user may own at a time.
+ * @user_objects_max:	out: objects (mailboxes, inboxes) one user may own.
  * @user_bytes_max:	out: bytes one user may have queued at a time.
  * @msg_overhead:	out: bytes a queued message counts against
  *			@user_bytes_max on top of its payload.
@@ -85,7 +85,7 @@ struct mbox_info {
 	__u32 msg_size_default;
 	__u32 capacity_max;
 	__u32 capacity_default;
-	__u32 user_mailboxes_max;
+	__u32 user_objects_max;
 	__u64 user_bytes_max;
 	__u32 msg_overhead;
 	__u32 prio_max;
@@ -182,7 +182,7 @@ struct mbox_info {
  * inbox shows EPOLLHUP and EPOLLERR. An unbound descriptor polls as EPOLLERR.
  *
  * Limits: the per-user quotas of the module parameters apply to users
- * without CAP_SYS_RESOURCE. A user over user_mailboxes_max cannot create a
+ * without CAP_SYS_RESOURCE. A user over user_objects_max cannot create a
  * mailbox or inbox (ENOSPC); a send that would take the user over
  * user_bytes_max fails with EDQUOT (each message counts its payload plus
  * msg_overhead, and is charged to the user who opened the descriptor it was
