@@ -39,4 +39,15 @@ static inline bool thread_group_exited(struct pid *pid)
 }
 #endif
 
+/* vma->vm_flags became read-only behind helpers in 6.3. */
+#ifndef MBOX_HAVE_VM_FLAGS_SET
+#include <linux/mm.h>
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
 #endif /* _MBOX_COMPAT_H */

@@ -149,9 +149,10 @@ static void mbox_inbox_exit_work(struct work_struct *work)
 		mbox_inbox_die(mb);
 }
 
-static void mbox_inbox_detach(struct mbox_obj *obj, fmode_t fmode)
+static void mbox_inbox_detach(struct mbox_obj *obj, struct file *file)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
+	fmode_t fmode = file->f_mode;
 	bool last, dying = false;
 
 	spin_lock(&mbox_inboxes_lock);
@@ -185,9 +186,9 @@ static void mbox_inbox_release(struct mbox_obj *obj)
 	mbox_mailbox_release(obj);
 }
 
+/* Inboxes bind through mbox_inbox_open(), never through the registry. */
 static const struct mbox_obj_ops mbox_inbox_ops = {
 	.type		= MBOX_TYPE_MAILBOX,
-	.attach		= mbox_mailbox_attach,
 	.detach		= mbox_inbox_detach,
 	.release	= mbox_inbox_release,
 	.usage		= mbox_mailbox_usage,

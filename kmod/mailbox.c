@@ -1225,6 +1225,7 @@ __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 	return mask;
 }
 
+/* Count a descriptor with access @fmode as bound. */
 void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
@@ -1237,9 +1238,17 @@ void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode)
 	spin_unlock(&mb->lock);
 }
 
-static void mbox_mailbox_detach(struct mbox_obj *obj, fmode_t fmode)
+static int mbox_mailbox_attach_file(struct mbox_obj *obj, struct file *file,
+				    const struct mbox_open_req *req)
+{
+	mbox_mailbox_attach(obj, req->fmode);
+	return 0;
+}
+
+static void mbox_mailbox_detach(struct mbox_obj *obj, struct file *file)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
+	fmode_t fmode = file->f_mode;
 	struct mbox_wake wake = {};
 
 	spin_lock(&mb->lock);
@@ -1320,7 +1329,7 @@ struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 
 static const struct mbox_obj_ops mbox_mailbox_ops = {
 	.type		= MBOX_TYPE_MAILBOX,
-	.attach		= mbox_mailbox_attach,
+	.attach		= mbox_mailbox_attach_file,
 	.detach		= mbox_mailbox_detach,
 	.unlinked	= mbox_mailbox_unlinked,
 	.release	= mbox_mailbox_release,
@@ -1389,6 +1398,7 @@ int mbox_mailbox_open_req(struct mbox_open_req *req,
 		return -EINVAL;
 
 	req->type = MBOX_TYPE_MAILBOX;
+	req->fmode = req->file->f_mode & (FMODE_READ | FMODE_WRITE);
 	req->flags = args->flags;
 	req->create = mbox_mailbox_create;
 	if (!(args->flags & MBOX_OPEN_CREATE))

@@ -27,6 +27,7 @@
  */
 #define MBOX_MSG_SIZE_CEILING	SZ_16M
 #define MBOX_CAPACITY_CEILING	(1024 * 1024)
+#define MBOX_RING_SIZE_CEILING	SZ_256M
 
 struct mbox_limit mbox_limits[MBOX_LIMIT_NR] = {
 	[MBOX_LIMIT_MSG_SIZE_MAX]     = { SZ_1M, 0, MBOX_MSG_SIZE_CEILING },
@@ -35,6 +36,7 @@ struct mbox_limit mbox_limits[MBOX_LIMIT_NR] = {
 	[MBOX_LIMIT_CAPACITY_DEFAULT] = { 64, 1, MBOX_CAPACITY_CEILING },
 	[MBOX_LIMIT_USER_OBJECTS]   = { 1024, 0, INT_MAX },
 	[MBOX_LIMIT_USER_BYTES]       = { SZ_64M, 0, UINT_MAX },
+	[MBOX_LIMIT_RING_SIZE_MAX]    = { SZ_16M, PAGE_SIZE, MBOX_RING_SIZE_CEILING },
 };
 
 static int mbox_param_set(const char *val, const struct kernel_param *kp)
@@ -75,11 +77,15 @@ MODULE_PARM_DESC(capacity_default, "Capacity of a mailbox created without one, i
 
 module_param_cb(user_objects_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_USER_OBJECTS], 0644);
 __MODULE_PARM_TYPE(user_objects_max, "uint");
-MODULE_PARM_DESC(user_objects_max, "Objects (mailboxes, inboxes) one user may own at a time (default 1024; CAP_SYS_RESOURCE is exempt)");
+MODULE_PARM_DESC(user_objects_max, "Objects (mailboxes, inboxes, rings) one user may own at a time (default 1024; CAP_SYS_RESOURCE is exempt)");
 
 module_param_cb(user_bytes_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_USER_BYTES], 0644);
 __MODULE_PARM_TYPE(user_bytes_max, "uint");
 MODULE_PARM_DESC(user_bytes_max, "Bytes one user may have queued at a time (default 64 MiB; CAP_SYS_RESOURCE is exempt)");
+
+module_param_cb(ring_size_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_RING_SIZE_MAX], 0644);
+__MODULE_PARM_TYPE(ring_size_max, "uint");
+MODULE_PARM_DESC(ring_size_max, "Largest ring data size, in bytes (default 16 MiB, at most 256 MiB)");
 
 static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 {
@@ -87,12 +93,13 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 
 	if (copy_from_user(&info, uinfo, sizeof(info)))
 		return -EFAULT;
-	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+	if (info.flags || info.__pad ||
+	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
 		return -EINVAL;
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = MBOX_ABI_VERSION;
-	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT;
+	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING;
 	info.name_max = MBOX_NAME_MAX;
 	info.msg_size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
 	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
@@ -102,20 +109,42 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	info.msg_overhead = mbox_msg_overhead();
 	info.prio_max = MBOX_PRIO_MAX;
+	info.ring_size_max = mbox_limit(MBOX_LIMIT_RING_SIZE_MAX);
 
 	if (copy_to_user(uinfo, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
 }
 
+/*
+ * Binding happens once per descriptor, under mf->lock: take it, or fail
+ * with EISCONN when the descriptor is bound already.
+ */
+static int mbox_bind_begin(struct mbox_file *mf)
+{
+	if (mutex_lock_killable(&mf->lock))
+		return -EINTR;
+	if (mf->obj) {
+		mutex_unlock(&mf->lock);
+		return -EISCONN;
+	}
+	return 0;
+}
+
+/* Publish the binding to @obj (NULL: none after all) and let go. */
+static void mbox_bind_end(struct mbox_file *mf, struct mbox_obj *obj)
+{
+	if (obj)
+		/* Pairs with smp_load_acquire() in mbox_file_obj(). */
+		smp_store_release(&mf->obj, obj);
+	mutex_unlock(&mf->lock);
+}
+
 static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
 {
 	struct mbox_file *mf = file->private_data;
 	char name[MBOX_NAME_MAX + 1];
-	struct mbox_open_req req = {
-		.name = name,
-		.fmode = file->f_mode & (FMODE_READ | FMODE_WRITE),
-	};
+	struct mbox_open_req req = { .name = name, .file = file };
 	struct mbox_open args;
 	struct mbox_obj *obj;
 	int ret;
@@ -132,26 +161,59 @@ static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
 			return ret;
 	}
 
-	mutex_lock(&mf->lock);
-	if (mf->obj) {
-		ret = -EISCONN;
-		goto unlock;
-	}
+	ret = mbox_bind_begin(mf);
+	if (ret)
+		return ret;
 	/* Both attach the descriptor to what they return. */
 	if (args.flags & MBOX_OPEN_INBOX)
-		obj = mbox_inbox_open(&args, req.fmode);
+		obj = mbox_inbox_open(&args, file->f_mode & (FMODE_READ | FMODE_WRITE));
 	else
 		obj = mbox_obj_open(&req);
+	mbox_bind_end(mf, IS_ERR(obj) ? NULL : obj);
+	return PTR_ERR_OR_ZERO(obj);
+}
+
+static long mbox_ioctl_ring_open(struct file *file,
+				 struct mbox_ring_open __user *uargs)
+{
+	struct mbox_file *mf = file->private_data;
+	char name[MBOX_NAME_MAX + 1];
+	struct mbox_open_req req = { .name = name, .file = file };
+	struct mbox_ring_open args;
+	struct mbox_obj *obj;
+	int ret;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	ret = mbox_ring_open_req(&req, &args);
+	if (ret)
+		return ret;
+	/* Fail before creating anything if the layout cannot be returned. */
+	if (clear_user(&uargs->layout, sizeof(uargs->layout)))
+		return -EFAULT;
+	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name), &req.name_len);
+	if (ret)
+		return ret;
+
+	ret = mbox_bind_begin(mf);
+	if (ret)
+		return ret;
+	obj = mbox_obj_open(&req);
 	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
-		goto unlock;
+		mbox_bind_end(mf, NULL);
+		return PTR_ERR(obj);
 	}
-	/* Pairs with smp_load_acquire() in mbox_file_obj(). */
-	smp_store_release(&mf->obj, obj);
-	ret = 0;
-unlock:
-	mutex_unlock(&mf->lock);
-	return ret;
+	/* The caller needs the layout; without it the binding is no use. */
+	mbox_ring_layout(obj, &args.layout);
+	if (copy_to_user(&uargs->layout, &args.layout, sizeof(args.layout))) {
+		obj->ops->detach(obj, file);
+		mbox_obj_put(obj);
+		mf->role = 0;
+		mbox_bind_end(mf, NULL);
+		return -EFAULT;
+	}
+	mbox_bind_end(mf, obj);
+	return 0;
 }
 
 static long mbox_ioctl_unlink(struct mbox_unlink __user *uargs)
@@ -163,7 +225,8 @@ static long mbox_ioctl_unlink(struct mbox_unlink __user *uargs)
 
 	if (copy_from_user(&args, uargs, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || args.type != MBOX_TYPE_MAILBOX ||
+	if (args.flags ||
+	    (args.type != MBOX_TYPE_MAILBOX && args.type != MBOX_TYPE_RING) ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name), &len);
@@ -205,6 +268,8 @@ static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mbox_ioctl_unlink(argp);
 	case MBOX_IOC_LIST:
 		return mbox_ioctl_list(argp);
+	case MBOX_IOC_RING_OPEN:
+		return mbox_ioctl_ring_open(file, argp);
 	case MBOX_IOC_SEND:
 		return mbox_send_ioctl(file, argp);
 	case MBOX_IOC_SEND_BATCH:
@@ -212,6 +277,9 @@ static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MBOX_IOC_RECV:
 	case MBOX_IOC_RECV_BATCH:
 	case MBOX_IOC_STAT:
+	case MBOX_IOC_RING_WAIT:
+	case MBOX_IOC_RING_WAKE:
+	case MBOX_IOC_RING_STAT:
 		obj = mbox_file_obj(file);
 		if (!obj)
 			return -ENOTCONN;
@@ -237,6 +305,15 @@ static ssize_t mbox_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (!obj)
 		return -ENOTCONN;
 	return obj->ops->write_iter(obj, iocb, from);
+}
+
+static int mbox_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mbox_obj *obj = mbox_file_obj(file);
+
+	if (!obj || !obj->ops->mmap)
+		return -ENODEV;
+	return obj->ops->mmap(obj, file, vma);
 }
 
 static __poll_t mbox_poll(struct file *file, poll_table *pt)
@@ -270,7 +347,7 @@ static int mbox_release(struct inode *inode, struct file *file)
 	struct mbox_file *mf = file->private_data;
 
 	if (mf->obj) {
-		mf->obj->ops->detach(mf->obj, file->f_mode);
+		mf->obj->ops->detach(mf->obj, file);
 		mbox_obj_put(mf->obj);
 	}
 	mbox_user_put(mf->user);
@@ -286,6 +363,7 @@ static const struct file_operations mbox_fops = {
 	.read_iter	= mbox_read_iter,
 	.write_iter	= mbox_write_iter,
 	.poll		= mbox_poll,
+	.mmap		= mbox_mmap,
 	.unlocked_ioctl	= mbox_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

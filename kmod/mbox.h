@@ -8,6 +8,7 @@
  *               reference count, and a per-user quota charge
  *   mailbox.c   mailboxes: message queues with blocking send and receive
  *   inbox.c     inboxes: the mailboxes of processes, for send(P)
+ *   ring.c      rings: shared-memory bounded buffers
  */
 #ifndef _MBOX_H
 #define _MBOX_H
@@ -34,6 +35,7 @@ enum mbox_limit_id {
 	MBOX_LIMIT_CAPACITY_DEFAULT,
 	MBOX_LIMIT_USER_OBJECTS,
 	MBOX_LIMIT_USER_BYTES,
+	MBOX_LIMIT_RING_SIZE_MAX,
 	MBOX_LIMIT_NR,
 };
 
@@ -73,6 +75,7 @@ struct mbox_file {
 	/* Set once under @lock; read it with smp_load_acquire(). */
 	struct mbox_obj *obj;
 	struct mbox_user *user;		/* the opener's: pays for what is sent */
+	u32 role;			/* MBOX_RING_*, for a ring; set with @obj */
 };
 
 /*
@@ -80,12 +83,17 @@ struct mbox_file {
  * the type's own structure; @ops says how to handle the rest.
  */
 struct mbox_obj;
+struct mbox_open_req;
 
 struct mbox_obj_ops {
 	int type;				/* MBOX_TYPE_* */
-	/* A descriptor binds to the object, or is released. */
-	void (*attach)(struct mbox_obj *obj, fmode_t fmode);
-	void (*detach)(struct mbox_obj *obj, fmode_t fmode);
+	/*
+	 * A descriptor binds to the object as @req asks (under the registry
+	 * lock, for a named object; -errno refuses it), or is released.
+	 */
+	int (*attach)(struct mbox_obj *obj, struct file *file,
+		      const struct mbox_open_req *req);
+	void (*detach)(struct mbox_obj *obj, struct file *file);
 	/* The name is gone; no new descriptor can bind. */
 	void (*unlinked)(struct mbox_obj *obj);
 	/* The last reference is gone: free the object. */
@@ -102,6 +110,9 @@ struct mbox_obj_ops {
 	/* The type's own commands; -ENOTTY for others. */
 	long (*ioctl)(struct mbox_obj *obj, struct file *file,
 		      unsigned int cmd, void __user *argp);
+	/* mmap(); NULL when the type cannot be mapped. */
+	int (*mmap)(struct mbox_obj *obj, struct file *file,
+		    struct vm_area_struct *vma);
 };
 
 struct mbox_obj {
@@ -120,9 +131,10 @@ struct mbox_obj {
 	char *name;			/* NULL for an inbox */
 };
 
-/* What MBOX_IOC_OPEN asks of the registry. */
+/* What MBOX_IOC_OPEN or MBOX_IOC_RING_OPEN asks of the registry. */
 struct mbox_open_req {
 	int type;			/* MBOX_TYPE_* */
+	struct file *file;		/* the descriptor that binds */
 	const char *name;
 	u32 name_len;
 	u32 flags;			/* MBOX_OPEN_* */
@@ -131,8 +143,10 @@ struct mbox_open_req {
 	/* Makes a new object of the type; no spinlock is held. */
 	struct mbox_obj *(*create)(const struct mbox_open_req *req);
 	/* The type's creation attributes, checked. */
-	u32 capacity;
-	u32 msg_size;
+	u32 capacity;			/* mailbox */
+	u32 msg_size;			/* mailbox */
+	u32 size;			/* ring */
+	u32 role;			/* ring: MBOX_RING_* */
 };
 
 int mbox_registry_init(void);
@@ -175,5 +189,12 @@ long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs);
 
 /* Bytes a queued message counts against its sender's quota, beyond its payload. */
 u32 mbox_msg_overhead(void);
+
+/* Rings (ring.c). */
+struct mbox_ring_open;
+
+int mbox_ring_open_req(struct mbox_open_req *req,
+		       const struct mbox_ring_open *args);
+void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout);
 
 #endif /* _MBOX_H */

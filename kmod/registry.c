@@ -329,16 +329,26 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 	struct mbox_obj *obj, *new = NULL;
 	int ret;
 
-	/* Build the new object before taking the lock; drop it if unused. */
+retry:
+	/*
+	 * Build a new object only when none is there (most opens find one),
+	 * and without the lock held; a racing creator may still win, and then
+	 * the new one is dropped.
+	 */
 	if (req->flags & MBOX_OPEN_CREATE) {
-		new = req->create(req);
-		if (IS_ERR(new))
-			return new;
-		ret = mbox_obj_set_identity(new, req->name, req->name_len,
-					    req->mode);
-		if (ret) {
-			mbox_obj_destroy(new);
-			return ERR_PTR(ret);
+		mutex_lock(&mbox_registry_lock);
+		obj = rhashtable_lookup_fast(&mbox_names, &key, mbox_names_params);
+		mutex_unlock(&mbox_registry_lock);
+		if (!obj) {
+			new = req->create(req);
+			if (IS_ERR(new))
+				return new;
+			ret = mbox_obj_set_identity(new, req->name, req->name_len,
+						    req->mode);
+			if (ret) {
+				mbox_obj_destroy(new);
+				return ERR_PTR(ret);
+			}
 		}
 	}
 
@@ -354,11 +364,20 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 			obj = ERR_PTR(ret);
 			goto unlock;
 		}
+		ret = obj->ops->attach(obj, req->file, req);
+		if (ret) {
+			obj = ERR_PTR(ret);
+			goto unlock;
+		}
 		mbox_obj_get(obj);
-		obj->ops->attach(obj, req->fmode);
 		goto unlock;
 	}
 	if (!new) {
+		/* Gone since the first look: look again. */
+		if (req->flags & MBOX_OPEN_CREATE) {
+			mutex_unlock(&mbox_registry_lock);
+			goto retry;
+		}
 		obj = ERR_PTR(-ENOENT);
 		goto unlock;
 	}
@@ -375,10 +394,16 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 		obj = ERR_PTR(-ENOMEM);
 		goto unlock;
 	}
+	/* Nothing can refuse the first descriptor of a new object. */
+	ret = new->ops->attach(new, req->file, req);
+	if (WARN_ON(ret)) {
+		rhashtable_remove_fast(&mbox_names, &new->node, mbox_names_params);
+		obj = ERR_PTR(ret);
+		goto unlock;
+	}
 	list_add_tail(&new->list, &mbox_objects);
 	/* One reference for the table (from kref_init), one for the caller. */
 	mbox_obj_get(new);
-	new->ops->attach(new, req->fmode);
 	obj = new;
 	new = NULL;
 unlock:

@@ -40,6 +40,7 @@
  * send, priorities, peek and batches.
  */
 #define MBOX_FEAT_DIRECT	(1ULL << 1)
+#define MBOX_FEAT_RING		(1ULL << 2)	/* shared-memory rings */
 
 /* Message priorities are 0 (lowest) to MBOX_PRIO_MAX - 1. */
 #define MBOX_PRIO_MAX		32
@@ -52,6 +53,7 @@
  * queues and shared memory objects do.
  */
 #define MBOX_TYPE_MAILBOX	1
+#define MBOX_TYPE_RING		2
 
 /**
  * struct mbox_info - MBOX_IOC_INFO: ABI version and the limits in force
@@ -65,11 +67,15 @@
  *			mailbox.
  * @capacity_default:	out: capacity of a mailbox created with 0 and no
  *			capacity flag.
- * @user_objects_max:	out: objects (mailboxes, inboxes) one user may own.
- * @user_bytes_max:	out: bytes one user may have queued at a time.
+ * @user_objects_max:	out: objects (mailboxes, inboxes, rings) one user
+ *			may own at a time.
+ * @user_bytes_max:	out: bytes one user may have queued at a time,
+ *			counting the memory of the rings it created.
  * @msg_overhead:	out: bytes a queued message counts against
  *			@user_bytes_max on top of its payload.
  * @prio_max:		out: MBOX_PRIO_MAX.
+ * @ring_size_max:	out: the largest ring data size.
+ * @__pad:		out: 0.
  * @reserved:		in: must be 0; out: 0.
  *
  * The limits are the module parameters of the same names; root may change
@@ -89,7 +95,9 @@ struct mbox_info {
 	__u64 user_bytes_max;
 	__u32 msg_overhead;
 	__u32 prio_max;
-	__u64 reserved[3];
+	__u32 ring_size_max;
+	__u32 __pad;
+	__u64 reserved[2];
 };
 
 /*
@@ -231,7 +239,7 @@ struct mbox_open {
 /**
  * struct mbox_unlink - MBOX_IOC_UNLINK: remove a name
  * @name:	in: pointer to the NUL-terminated name.
- * @type:	in: MBOX_TYPE_MAILBOX.
+ * @type:	in: MBOX_TYPE_MAILBOX or MBOX_TYPE_RING.
  * @flags:	in: must be 0.
  * @reserved:	must be 0.
  *
@@ -462,6 +470,241 @@ struct mbox_list {
 	__u64 reserved[2];
 };
 
+/*
+ * Rings
+ * =====
+ *
+ * A ring is a bounded buffer of variable-length records in memory that the
+ * kernel shares with a producer and a consumer: in the fast path neither
+ * makes a system call. It is a named object with the rules of a mailbox
+ * (names, create/open/exclusive, unlink, permissions, quotas) in a
+ * namespace of its own. A descriptor binds to it with MBOX_IOC_RING_OPEN in
+ * one role:
+ *  - MBOX_RING_PRODUCER (write permission, descriptor opened for writing):
+ *    one at a time, EBUSY for a second;
+ *  - MBOX_RING_CONSUMER (read permission, descriptor opened for reading):
+ *    one at a time, EBUSY for a second;
+ *  - MBOX_RING_OBSERVER (read permission): any number, read-only mappings.
+ * A role is free again once its descriptor is released (closed, and
+ * unmapped: a mapping holds the descriptor's file).
+ *
+ * Memory: mmap() the descriptor (MAP_SHARED) at the offsets the kernel
+ * returns in struct mbox_ring_layout; never assume them:
+ *
+ *   cons_off  +-----------------+  written by the consumer only: cons pos,
+ *             | consumer page   |  cons wakeup. The producer maps it
+ *   prod_off  +-----------------+  read-only. Written by the producer only:
+ *             | producer page   |  prod pos, prod wakeup; read-only for
+ *   data_off  +-----------------+  the consumer.
+ *             | data            |  data_size bytes, then the same pages
+ *             | data (again)    |  mapped once more, so that a record that
+ *             +-----------------+  wraps is contiguous.
+ *
+ * The producer maps [0, prod_off) read-only and [prod_off, mmap_size) read-
+ * write; the consumer maps [0, prod_off) read-write and the rest read-only;
+ * an observer maps all read-only. A writable mapping of a page the role may
+ * not write gives EACCES; one that is not MAP_SHARED, or an offset or length
+ * outside [0, mmap_size), gives EINVAL.
+ *
+ * Positions: prod and cons are free-running __u32 byte counts, compared by
+ * difference: prod - cons bytes are in use, data_size - (prod - cons) free.
+ * The record at position p starts at data + (p & (data_size - 1)), with a
+ * struct mbox_ring_hdr followed by len bytes of payload, padded to
+ * MBOX_RING_ALIGN; it takes MBOX_RING_REC_SIZE(len) bytes of the ring.
+ * Payloads are 1 to rec_max bytes (rec_max = data_size - header).
+ *
+ * Memory ordering: the producer fills the record, then publishes it with a
+ * store-release of prod; the consumer reads prod with a load-acquire before
+ * it reads the record. The consumer frees records with a store-release of
+ * cons; the producer reads cons with a load-acquire before it reuses the
+ * space. Each side reads its own position with a plain load.
+ *
+ * Sleeping and waking: a side sleeps only when it must, in
+ * MBOX_IOC_RING_WAIT (or in poll(), read() or write()). The kernel first
+ * queues the sleeper, then sets the side's wakeup word, issues a full
+ * barrier, and checks the ring again; it sleeps only if that check still
+ * fails. A consumer's word is MBOX_RING_NEED_WAKEUP; a producer's is the
+ * number of free bytes it waits for. The other side, after it publishes (a
+ * store-release of its position), issues a full barrier
+ * (atomic_thread_fence(memory_order_seq_cst)) and loads the wakeup word; if
+ * it is set (and, for a producer's, that many bytes are now free), it calls
+ * MBOX_IOC_RING_WAKE, which clears the word and wakes the sleepers. No
+ * wake-up is lost: of "set wakeup; fence; load position" and "store
+ * position; fence; load wakeup", whichever runs second sees the other's
+ * store, so either the sleeper sees the new record (or space) and does not
+ * sleep, or the publisher sees the request and wakes it. A sleeper is
+ * queued before it sets the word, so a wake-up that clears the word also
+ * reaches it; it sets the word again before it sleeps again. A side that
+ * waits some other way (epoll, edge-triggered) must set its wakeup word
+ * itself before it waits: a non-blocking read() or write() that fails with
+ * EAGAIN does so, and so does libmbox whenever a non-blocking call finds
+ * the ring empty (consumer) or full (producer).
+ *
+ * read() and write() on a ring descriptor make the kernel play the role:
+ * one write() of 1 to rec_max bytes is one record (0 bytes: EINVAL; more:
+ * EMSGSIZE); one read() returns one whole record (a short buffer:
+ * EMSGSIZE, the record stays). They block, honour O_NONBLOCK, and wake the
+ * other side as above, so a process that maps the ring and one that only
+ * reads or writes (mboxctl) work together.
+ *
+ * Trust: the kernel treats every byte of the shared pages as hostile. It
+ * reads each position and header once, bounds every access, and never
+ * follows a value out of the ring. When what it finds is inconsistent it
+ * fails the call: EUCLEAN when the positions are (prod - cons beyond
+ * data_size, or either not a multiple of MBOX_RING_ALIGN), EBADMSG when a
+ * record header is (a length out of range, a record past prod, a flags
+ * word not 0). A peer that scribbles can spoil the ring for its peers,
+ * nothing else.
+ *
+ * poll: a consumer (or observer) descriptor is EPOLLIN while a record is
+ * there, a producer descriptor EPOLLOUT while the room its wakeup word asks
+ * for (at least MBOX_RING_ALIGN * 2 bytes) is free. An observer is woken
+ * only when the consumer is: it can neither consume nor ask for wake-ups,
+ * so it is for looking, not for waiting. Once the ring is unlinked, a
+ * consumer with no producer left sees EPOLLHUP (with EPOLLIN while records
+ * remain; read() or a wait fail with EPIPE once the ring is empty); a
+ * producer with no consumer left sees EPOLLERR (EPIPE). Positions found
+ * inconsistent show as EPOLLERR.
+ *
+ * Quotas: a ring counts against user_objects_max, and its memory against
+ * its creator's user_bytes_max, until it is freed.
+ */
+
+/* Roles */
+#define MBOX_RING_PRODUCER	1
+#define MBOX_RING_CONSUMER	2
+#define MBOX_RING_OBSERVER	3
+
+/* A consumer's wakeup word when it asks to be woken. */
+#define MBOX_RING_NEED_WAKEUP	1
+
+/**
+ * struct mbox_ring_hdr - the header of each record
+ * @len:	payload bytes: 1 to rec_max.
+ * @flags:	0.
+ */
+struct mbox_ring_hdr {
+	__u32 len;
+	__u32 flags;
+};
+
+#define MBOX_RING_ALIGN		8
+/* Bytes of the ring a record with a @len-byte payload takes. */
+#define MBOX_RING_REC_SIZE(len)	\
+	(((len) + sizeof(struct mbox_ring_hdr) + MBOX_RING_ALIGN - 1) & \
+	 ~(MBOX_RING_ALIGN - 1))
+
+/**
+ * struct mbox_ring_layout - where things are in a ring's mapping
+ * @mmap_size:	bytes of the whole mapping, from offset 0.
+ * @data_size:	bytes of data, a power of two.
+ * @rec_max:	the largest record payload.
+ * @cons_off:	offset of the consumer page.
+ * @prod_off:	offset of the producer page.
+ * @data_off:	offset of the data, which is mapped twice in a row.
+ * @pos_off:	offset, in each page, of its side's position (__u32).
+ * @wakeup_off:	offset, in each page, of its side's wakeup word (__u32),
+ *		away from the position's cache line.
+ * @__pad:	0.
+ */
+struct mbox_ring_layout {
+	__u64 mmap_size;
+	__u32 data_size;
+	__u32 rec_max;
+	__u32 cons_off;
+	__u32 prod_off;
+	__u32 data_off;
+	__u32 pos_off;
+	__u32 wakeup_off;
+	__u32 __pad;
+};
+
+/**
+ * struct mbox_ring_open - MBOX_IOC_RING_OPEN: bind this descriptor to a ring
+ * @name:	in: the name, as for a mailbox.
+ * @flags:	in: MBOX_OPEN_CREATE, MBOX_OPEN_EXCL.
+ * @mode:	in, creation: permission bits (at most 0777), less the umask.
+ * @size:	in, creation: data bytes, a power of two from 4096 to
+ *		ring_size_max; 0 for 65536 (or ring_size_max if smaller).
+ * @role:	in: MBOX_RING_PRODUCER, _CONSUMER or _OBSERVER.
+ * @layout:	out: where to find everything in the mapping.
+ * @reserved:	must be 0.
+ *
+ * Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
+ * the descriptor's access mode does not allow the role, EDQUOT when the new
+ * ring's memory would take its creator over user_bytes_max.
+ */
+struct mbox_ring_open {
+	__u64 name;
+	__u32 flags;
+	__u32 mode;
+	__u32 size;
+	__u32 role;
+	struct mbox_ring_layout layout;
+	__u64 reserved[2];
+};
+
+/* MBOX_IOC_RING_WAIT flags */
+#define MBOX_RING_WAIT_TIMEOUT	(1U << 0)	/* give up after timeout_ns */
+
+/**
+ * struct mbox_ring_wait - MBOX_IOC_RING_WAIT: sleep until the peer moves
+ * @flags:	in: MBOX_RING_WAIT_*.
+ * @need:	in: a producer waits for @need free bytes (a record's
+ *		MBOX_RING_REC_SIZE), at most data_size; a consumer waits for a
+ *		record, and must pass 0.
+ * @timeout_ns:	in: with MBOX_RING_WAIT_TIMEOUT, how long at most
+ *		(relative, CLOCK_MONOTONIC).
+ * @reserved:	must be 0.
+ *
+ * Returns 0 once the ring has what the caller waits for, or ETIMEDOUT,
+ * EINTR (also with SA_RESTART when timed), EPIPE (hang-up), EUCLEAN
+ * (inconsistent positions), EBADF (an observer).
+ */
+struct mbox_ring_wait {
+	__u32 flags;
+	__u32 need;
+	__u64 timeout_ns;
+	__u64 reserved[2];
+};
+
+/**
+ * struct mbox_ring_stat - MBOX_IOC_RING_STAT: a bound ring's state
+ * @flags:	in: must be 0.
+ * @state:	out: MBOX_STATE_UNLINKED.
+ * @size:	out: data bytes.
+ * @mode:	out: permission bits.
+ * @uid:	out: owner, in the caller's user namespace.
+ * @gid:	out: group, likewise.
+ * @prod:	out: the producer's position, as the shared page says now.
+ * @cons:	out: the consumer's position, likewise.
+ * @producer:	out: 1 if a producer is bound.
+ * @consumer:	out: 1 if a consumer is bound.
+ * @observers:	out: observers bound.
+ * @sleepers:	out: tasks asleep on the ring in the kernel now.
+ * @wakeups:	out: times the kernel woke the ring's sleepers (on
+ *		MBOX_IOC_RING_WAKE, or after its own read() or write()).
+ * @sleeps:	out: times a task went to sleep on the ring.
+ * @reserved:	in: must be 0; out: 0.
+ */
+struct mbox_ring_stat {
+	__u32 flags;
+	__u32 state;
+	__u32 size;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 prod;
+	__u32 cons;
+	__u32 producer;
+	__u32 consumer;
+	__u32 observers;
+	__u32 sleepers;
+	__u64 wakeups;
+	__u64 sleeps;
+	__u64 reserved[4];
+};
+
 #define MBOX_IOC_INFO		_IOWR(MBOX_IOC_MAGIC, 0x00, struct mbox_info)
 #define MBOX_IOC_OPEN		_IOW(MBOX_IOC_MAGIC, 0x01, struct mbox_open)
 #define MBOX_IOC_UNLINK		_IOW(MBOX_IOC_MAGIC, 0x02, struct mbox_unlink)
@@ -471,5 +714,9 @@ struct mbox_list {
 #define MBOX_IOC_STAT		_IOWR(MBOX_IOC_MAGIC, 0x12, struct mbox_stat)
 #define MBOX_IOC_SEND_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x13, struct mbox_batch)
 #define MBOX_IOC_RECV_BATCH	_IOWR(MBOX_IOC_MAGIC, 0x14, struct mbox_batch)
+#define MBOX_IOC_RING_OPEN	_IOWR(MBOX_IOC_MAGIC, 0x20, struct mbox_ring_open)
+#define MBOX_IOC_RING_WAIT	_IOW(MBOX_IOC_MAGIC, 0x21, struct mbox_ring_wait)
+#define MBOX_IOC_RING_WAKE	_IO(MBOX_IOC_MAGIC, 0x22)	/* arg must be 0 */
+#define MBOX_IOC_RING_STAT	_IOWR(MBOX_IOC_MAGIC, 0x23, struct mbox_ring_stat)
 
 #endif /* _UAPI_LINUX_MBOX_H */
