@@ -338,6 +338,197 @@ int mbox_stat(struct mbox *mb, struct mbox_stat *st);
  */
 int mbox_list(struct mbox_list_entry **entries, unsigned int *count);
 
+/*
+ * Rings: shared-memory bounded buffers (see "Rings" in <linux/mbox.h>)
+ *
+ * A ring handle plays one role, producer, consumer or observer, and is
+ * used by one thread at a time (it keeps its role's position); a producer
+ * and a consumer may run in different threads or processes. Mapped (the
+ * default), pushing and popping cost no system call unless the ring is
+ * full or empty and the caller may wait, or the peer sleeps and must be
+ * woken.
+ */
+struct mbox_ring;
+
+/* mbox_ring_open() flags */
+#define MBOX_RING_NOMAP		(1U << 0)	/* use read() and write() */
+
+/* Per-call flags of the ring functions */
+#define MBOX_RING_NONBLOCK	(1U << 0)	/* -EAGAIN instead of waiting */
+#define MBOX_RING_TIMEOUT	(1U << 1)	/* wait at most timeout_ns */
+
+/* What one handle did, for reporting. */
+struct mbox_ring_counters {
+	uint64_t records;	/* records pushed or popped */
+	uint64_t wakeups;	/* MBOX_IOC_RING_WAKE calls: the peer was asleep */
+	uint64_t waits;		/* MBOX_IOC_RING_WAIT calls: we had to sleep */
+};
+
+/**
+ * mbox_ring_open() - open (and maybe create) a ring in a role
+ * @rp:		on success, the handle
+ * @name:	the ring's name
+ * @role:	MBOX_RING_PRODUCER, MBOX_RING_CONSUMER or MBOX_RING_OBSERVER
+ * @oflag:	0, or O_CREAT (with O_EXCL) to create it, and O_NONBLOCK
+ * @mode:	with O_CREAT: permission bits, less the umask
+ * @size:	with O_CREAT: data bytes, a power of two (0: 65536)
+ * @flags:	0, or MBOX_RING_NOMAP: do not map the ring; push and pop go
+ *		through the kernel (read() and write()), reserve and peek
+ *		are not available
+ *
+ * Return: 0, or -EBUSY (the role is taken), and the errors of mbox_open().
+ */
+int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
+		   int oflag, mode_t mode, size_t size, unsigned int flags);
+
+/**
+ * mbox_ring_close() - unmap, close and free the handle (NULL is fine)
+ * @r:	the handle
+ *
+ * Return: 0, or -errno from close(2); the handle is freed either way.
+ */
+int mbox_ring_close(struct mbox_ring *r);
+
+/**
+ * mbox_ring_fd() - the handle's descriptor, for poll(2) and epoll(7)
+ * @r:	the handle
+ *
+ * Return: the descriptor.
+ */
+int mbox_ring_fd(const struct mbox_ring *r);
+
+/**
+ * mbox_ring_get_layout() - the layout the kernel reported at open
+ * @r:	the handle
+ *
+ * Return: the layout (data_size, rec_max, offsets).
+ */
+const struct mbox_ring_layout *mbox_ring_get_layout(const struct mbox_ring *r);
+
+/**
+ * mbox_ring_unlink() - remove a ring's name
+ * @name:	the name
+ *
+ * Return: 0, or -ENOENT, -EPERM (not the owner), -EINVAL.
+ */
+int mbox_ring_unlink(const char *name);
+
+/**
+ * mbox_ring_reserve() - producer: room for a record of @len bytes
+ * @r:		a mapped producer handle
+ * @len:	the payload's length, 1 to rec_max
+ * @data:	on success, where to write the payload, in the ring
+ * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ *
+ * Nothing is visible to the consumer until mbox_ring_commit().
+ * Return: 0, or -EAGAIN (full), -ETIMEDOUT, -EINTR, -EPIPE (no consumer
+ * will come), -EMSGSIZE, -EINVAL (@len is 0), -EBUSY (a record is already
+ * reserved), -EUCLEAN (the positions are inconsistent), -EBADF (not the
+ * producer), -EOPNOTSUPP (not mapped).
+ */
+int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
+		      unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_ring_commit() - producer: publish the reserved record
+ * @r:	the handle
+ *
+ * Return: 0, or -EINVAL (nothing reserved), or an error of waking the
+ * consumer.
+ */
+int mbox_ring_commit(struct mbox_ring *r);
+
+/**
+ * mbox_ring_push() - producer: copy a record in (reserve, copy, commit)
+ * @r:		a producer handle, mapped or not
+ * @buf:	the payload
+ * @len:	its length, 1 to rec_max
+ * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ *
+ * Return: 0, or as mbox_ring_reserve().
+ */
+int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
+		   unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_ring_peek() - consumer: the next record, in place
+ * @r:		a mapped consumer handle
+ * @data:	on success, the payload, in the (read-only) ring
+ * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ *
+ * The record stays until mbox_ring_release(); peeking again returns it
+ * again. A non-blocking peek that finds the ring empty asks the producer
+ * to wake the next waiter, so that poll and epoll (edge-triggered too)
+ * report the next record.
+ * Return: the payload's length, or -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE (no
+ * producer will come, and the ring is empty), -EBADMSG (the record's
+ * header is inconsistent), -EUCLEAN, -EBADF, -EOPNOTSUPP.
+ */
+ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
+		       unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_ring_release() - consumer: done with the peeked record
+ * @r:	the handle
+ *
+ * Return: 0, or -EINVAL (nothing peeked), or an error of waking the
+ * producer.
+ */
+int mbox_ring_release(struct mbox_ring *r);
+
+/**
+ * mbox_ring_pop() - consumer: copy the next record out
+ * @r:		a consumer handle, mapped or not
+ * @buf:	where to store the payload
+ * @len:	the size of @buf
+ * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ *
+ * Return: the payload's length, or -EMSGSIZE (@buf is too small; the
+ * record stays), or as mbox_ring_peek().
+ */
+ssize_t mbox_ring_pop(struct mbox_ring *r, void *buf, size_t len,
+		      unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_ring_pop_batch() - consumer: copy out up to @max records at once
+ * @r:		a mapped consumer handle
+ * @buf:	where to store the payloads, one after the other
+ * @len:	the size of @buf
+ * @lens:	@max entries: each record's length
+ * @max:	the most records to take
+ * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT (for the first)
+ * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ *
+ * Only the first record may wait; the others are taken if they are there
+ * and fit. The batch gives its space back with one store and at most one
+ * wake-up.
+ * Return: how many records, or as mbox_ring_pop() when there is none.
+ */
+int mbox_ring_pop_batch(struct mbox_ring *r, void *buf, size_t len,
+			size_t *lens, unsigned int max, unsigned int flags,
+			uint64_t timeout_ns);
+
+/**
+ * mbox_ring_stat() - the ring's state, as the kernel sees it
+ * @r:	the handle
+ * @st:	filled in; see struct mbox_ring_stat in <linux/mbox.h>
+ *
+ * Return: 0 or -errno.
+ */
+int mbox_ring_stat(struct mbox_ring *r, struct mbox_ring_stat *st);
+
+/**
+ * mbox_ring_counters() - what this handle did
+ * @r:	the handle
+ * @c:	filled in
+ */
+void mbox_ring_counters(const struct mbox_ring *r,
+			struct mbox_ring_counters *c);
+
 /* The record after @entry in the array mbox_list() returns. */
 static inline struct mbox_list_entry *
 mbox_list_next(struct mbox_list_entry *entry)

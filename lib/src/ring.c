@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR MIT)
+/*
+ * Rings: the producer and consumer halves of the protocol in
+ * <linux/mbox.h>, on memory mapped from the kernel. The fast path is plain
+ * loads and stores; the kernel is entered only to sleep (the ring is full
+ * or empty) and to wake a peer that asked for it.
+ *
+ * A handle plays one role and keeps its own position: one thread uses a
+ * handle at a time. A producer and a consumer may of course run in
+ * different threads or processes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmbox.h"
+#include "internal.h"
+#include "ring_atomic.h"
+
+struct mbox_ring {
+	int fd;
+	unsigned int role;
+	bool mapped;
+	struct mbox_ring_layout layout;
+	/* The three mappings: consumer page, producer page, data (twice). */
+	void *cons_map, *prod_map, *data_map;
+	uint32_t *cons_pos, *cons_wakeup;
+	uint32_t *prod_pos, *prod_wakeup;
+	uint8_t *data;
+	uint32_t mask;
+	/* Our side's position, as we last published it. */
+	uint32_t local;
+	/* Bytes of the record reserved (producer) or peeked (consumer). */
+	uint32_t pending;
+	struct mbox_ring_counters counters;
+};
+
+static void *map(int fd, size_t len, uint64_t off, bool writable)
+{
+	void *p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0),
+		       MAP_SHARED, fd, off);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap(struct mbox_ring *r)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (r->cons_map)
+		munmap(r->cons_map, page);
+	if (r->prod_map)
+		munmap(r->prod_map, page);
+	if (r->data_map)
+		munmap(r->data_map, 2 * (size_t)r->layout.data_size);
+}
+
+/* Map each part where the layout says, writable where the role writes. */
+static int map_ring(struct mbox_ring *r)
+{
+	const struct mbox_ring_layout *l = &r->layout;
+	long page = sysconf(_SC_PAGESIZE);
+
+	r->cons_map = map(r->fd, page, l->cons_off, r->role == MBOX_RING_CONSUMER);
+	r->prod_map = map(r->fd, page, l->prod_off, r->role == MBOX_RING_PRODUCER);
+	r->data_map = map(r->fd, 2 * (size_t)l->data_size, l->data_off,
+			  r->role == MBOX_RING_PRODUCER);
+	if (!r->cons_map || !r->prod_map || !r->data_map) {
+		int err = -errno;
+
+		unmap(r);
+		return err;
+	}
+	r->cons_pos = (uint32_t *)((char *)r->cons_map + l->pos_off);
+	r->cons_wakeup = (uint32_t *)((char *)r->cons_map + l->wakeup_off);
+	r->prod_pos = (uint32_t *)((char *)r->prod_map + l->pos_off);
+	r->prod_wakeup = (uint32_t *)((char *)r->prod_map + l->wakeup_off);
+	r->data = r->data_map;
+	r->mask = l->data_size - 1;
+	r->local = ring_load_relaxed(r->role == MBOX_RING_PRODUCER ?
+				     r->prod_pos : r->cons_pos);
+	r->mapped = true;
+	return 0;
+}
+
+int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
+		   int oflag, mode_t mode, size_t size, unsigned int flags)
+{
+	struct mbox_ring_open args = {
+		.name = (uintptr_t)name,
+		.mode = mode,
+		.size = size,
+		.role = role,
+	};
+	int access, ret;
+	struct mbox_ring *r;
+
+	if (oflag & ~(O_CREAT | O_EXCL | O_NONBLOCK) || flags & ~MBOX_RING_NOMAP ||
+	    size > UINT32_MAX)
+		return -EINVAL;
+	if (oflag & O_CREAT)
+		args.flags |= MBOX_OPEN_CREATE | (oflag & O_EXCL ? MBOX_OPEN_EXCL : 0);
+	/* A consumer writes its page, so a mapped one needs both. */
+	if (role == MBOX_RING_PRODUCER)
+		access = flags & MBOX_RING_NOMAP ? O_WRONLY : O_RDWR;
+	else if (role == MBOX_RING_CONSUMER)
+		access = flags & MBOX_RING_NOMAP ? O_RDONLY : O_RDWR;
+	else
+		access = O_RDONLY;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->role = role;
+	/* Unmapped, blocking is done here with poll(): the kernel's I/O never waits. */
+	r->fd = mbox__open_device(access |
+				  (flags & MBOX_RING_NOMAP ? O_NONBLOCK : oflag & O_NONBLOCK));
+	if (r->fd < 0) {
+		ret = r->fd;
+		free(r);
+		return ret;
+	}
+	ret = mbox__ioctl(r->fd, MBOX_IOC_RING_OPEN, &args);
+	if (!ret) {
+		r->layout = args.layout;
+		if (!(flags & MBOX_RING_NOMAP))
+			ret = map_ring(r);
+	}
+	if (ret) {
+		close(r->fd);
+		free(r);
+		return ret;
+	}
+	*rp = r;
+	return 0;
+}
+
+int mbox_ring_close(struct mbox_ring *r)
+{
+	int ret;
+
+	if (!r)
+		return 0;
+	if (r->mapped)
+		unmap(r);
+	ret = close(r->fd) ? -errno : 0;
+	free(r);
+	return ret;
+}
+
+int mbox_ring_fd(const struct mbox_ring *r)
+{
+	return r->fd;
+}
+
+const struct mbox_ring_layout *mbox_ring_get_layout(const struct mbox_ring *r)
+{
+	return &r->layout;
+}
+
+int mbox_ring_unlink(const char *name)
+{
+	struct mbox_unlink args = {
+		.name = (uintptr_t)name,
+		.type = MBOX_TYPE_RING,
+	};
+	int fd, ret;
+
+	fd = mbox__open_device(O_RDONLY);
+	if (fd < 0)
+		return fd;
+	ret = mbox__ioctl(fd, MBOX_IOC_UNLINK, &args);
+	close(fd);
+	return ret;
+}
+
+int mbox_ring_stat(struct mbox_ring *r, struct mbox_ring_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	return mbox__ioctl(r->fd, MBOX_IOC_RING_STAT, st);
+}
+
+void mbox_ring_counters(const struct mbox_ring *r,
+			struct mbox_ring_counters *c)
+{
+	*c = r->counters;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A call's deadline on CLOCK_MONOTONIC; 0 when it has none. */
+static uint64_t deadline(unsigned int flags, uint64_t timeout_ns)
+{
+	uint64_t now;
+
+	if (!(flags & MBOX_RING_TIMEOUT))
+		return 0;
+	now = now_ns();
+	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+/* Sleep in the kernel until the peer moves (and @need bytes are free). */
+static int ring_wait(struct mbox_ring *r, uint32_t need, uint64_t until)
+{
+	struct mbox_ring_wait args = { .need = need };
+	uint64_t now;
+
+	if (until) {
+		now = now_ns();
+		args.flags = MBOX_RING_WAIT_TIMEOUT;
+		args.timeout_ns = until > now ? until - now : 0;
+	}
+	r->counters.waits++;
+	return mbox__ioctl(r->fd, MBOX_IOC_RING_WAIT, &args);
+}
+
+/*
+ * We published: wake the peer if it asked us to, and, a producer peer, once
+ * the room it waits for is free.
+ */
+static int kick(struct mbox_ring *r)
+{
+	uint32_t want, used;
+
+	/*
+	 * Our position store must be visible before we read the peer's
+	 * wakeup word; this pairs with the kernel's smp_mb() between setting
+	 * that word and its last look at the ring.
+	 */
+	ring_fence();
+	if (r->role == MBOX_RING_PRODUCER) {
+		if (!ring_load_relaxed(r->cons_wakeup))
+			return 0;
+	} else {
+		want = ring_load_relaxed(r->prod_wakeup);
+		if (!want)
+			return 0;
+		used = ring_load_relaxed(r->prod_pos) - r->local;
+		if (used <= r->layout.data_size && r->layout.data_size - used < want)
+			return 0;
+	}
+	r->counters.wakeups++;
+	return mbox__ioctl(r->fd, MBOX_IOC_RING_WAKE, NULL);
+}
+
+/*
+ * A non-blocking call found nothing to do: ask the peer to wake whoever
+ * waits on this ring next (poll, epoll), then look once more. A consumer's
+ * word is a flag; a producer's says how many free bytes it waits for.
+ */
+static void arm(uint32_t *wakeup, uint32_t value)
+{
+	/* The request before the second look at the ring, as in the kernel. */
+	ring_store_relaxed(wakeup, value);
+	ring_fence();
+}
+
+/* Positions that make no sense: too far apart, or off a record boundary. */
+static bool broken(uint32_t prod, uint32_t cons, uint32_t size)
+{
+	return prod - cons > size || ((prod | cons) & (MBOX_RING_ALIGN - 1));
+}
+
+/* Unmapped rings: the kernel's read() and write(), blocking with poll(). */
+static ssize_t kernel_io(struct mbox_ring *r, void *buf, size_t len,
+			 unsigned int flags, uint64_t timeout_ns, bool out)
+{
+	uint64_t until = deadline(flags, timeout_ns), now;
+	struct pollfd pfd = { .fd = r->fd, .events = out ? POLLOUT : POLLIN };
+	ssize_t n;
+	int ms;
+
+	for (;;) {
+		n = out ? write(r->fd, buf, len) : read(r->fd, buf, len);
+		if (n >= 0)
+			return n;
+		if (errno != EAGAIN || (flags & MBOX_RING_NONBLOCK))
+			return -errno;
+		ms = -1;
+		if (until) {
+			now = now_ns();
+			if (now >= until)
+				return -ETIMEDOUT;
+			ms = (until - now) / 1000000 + 1;
+			if ((uint64_t)ms > INT32_MAX || ms < 0)
+				ms = INT32_MAX;
+		}
+		if (poll(&pfd, 1, ms) < 0)
+			return -errno;
+	}
+}
+
+int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
+		      unsigned int flags, uint64_t timeout_ns)
+{
+	uint64_t until = deadline(flags, timeout_ns);
+	uint32_t total, cons, size = r->layout.data_size;
+	struct mbox_ring_hdr *hdr;
+	int ret;
+
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (r->role != MBOX_RING_PRODUCER)
+		return -EBADF;
+	if (r->pending)
+		return -EBUSY;
+	if (!len)
+		return -EINVAL;
+	if (len > r->layout.rec_max)
+		return -EMSGSIZE;
+	total = MBOX_RING_REC_SIZE(len);
+
+	for (;;) {
+		/* What the consumer freed, it has finished reading. */
+		cons = ring_load_acquire(r->cons_pos);
+		if (broken(r->local, cons, size))
+			return -EUCLEAN;
+		if (size - (r->local - cons) >= total)
+			break;
+		if (flags & MBOX_RING_NONBLOCK) {
+			arm(r->prod_wakeup, total);
+			cons = ring_load_acquire(r->cons_pos);
+			if (broken(r->local, cons, size))
+				return -EUCLEAN;
+			if (size - (r->local - cons) >= total)
+				break;
+			return -EAGAIN;
+		}
+		ret = ring_wait(r, total, until);
+		if (ret)
+			return ret;
+	}
+
+	hdr = (struct mbox_ring_hdr *)(r->data + (r->local & r->mask));
+	hdr->len = len;
+	hdr->flags = 0;
+	*data = hdr + 1;
+	r->pending = total;
+	return 0;
+}
+
+int mbox_ring_commit(struct mbox_ring *r)
+{
+	if (r->role != MBOX_RING_PRODUCER || !r->pending)
+		return -EINVAL;
+	r->local += r->pending;
+	r->pending = 0;
+	/*
+	 * The consumer must not see the new position before the record's
+	 * header and payload: it reads them right after its load-acquire.
+	 */
+	ring_store_release(r->prod_pos, r->local);
+	r->counters.records++;
+	return kick(r);
+}
+
+int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
+		   unsigned int flags, uint64_t timeout_ns)
+{
+	ssize_t n;
+	void *p;
+	int ret;
+
+	if (!r->mapped) {
+		n = kernel_io(r, (void *)buf, len, flags, timeout_ns, true);
+		if (n >= 0)
+			r->counters.records++;
+		return n < 0 ? n : 0;
+	}
+	ret = mbox_ring_reserve(r, len, &p, flags, timeout_ns);
+	if (ret)
+		return ret;
+	memcpy(p, buf, len);
+	return mbox_ring_commit(r);
+}
+
+/*
+ * The record at our position, @avail bytes before prod: check its header
+ * (the producer may have written anything) and return its length, or
+ * -EBADMSG.
+ */
+static ssize_t check_record(struct mbox_ring *r, uint32_t pos, uint32_t avail,
+			    const void **data)
+{
+	const struct mbox_ring_hdr *hdr =
+		(const void *)(r->data + (pos & r->mask));
+	uint32_t len = ring_load_relaxed(&hdr->len);
+	uint32_t flags = ring_load_relaxed(&hdr->flags);
+
+	if (!len || len > r->layout.rec_max || flags ||
+	    MBOX_RING_REC_SIZE(len) > avail)
+		return -EBADMSG;
+	*data = hdr + 1;
+	return len;
+}
+
+ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
+		       unsigned int flags, uint64_t timeout_ns)
+{
+	uint64_t until = deadline(flags, timeout_ns);
+	uint32_t prod, size = r->layout.data_size;
+	ssize_t len;
+	int ret;
+
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (r->role != MBOX_RING_CONSUMER)
+		return -EBADF;
+
+	for (;;) {
+		/* What the producer published, it has finished writing. */
+		prod = ring_load_acquire(r->prod_pos);
+		if (broken(prod, r->local, size))
+			return -EUCLEAN;
+		if (prod != r->local)
+			break;
+		if (flags & MBOX_RING_NONBLOCK) {
+			arm(r->cons_wakeup, MBOX_RING_NEED_WAKEUP);
+			prod = ring_load_acquire(r->prod_pos);
+			if (prod != r->local)
+				continue;
+			return -EAGAIN;
+		}
+		ret = ring_wait(r, 0, until);
+		if (ret)
+			return ret;
+	}
+	len = check_record(r, r->local, prod - r->local, data);
+	if (len >= 0)
+		r->pending = MBOX_RING_REC_SIZE(len);
+	return len;
+}
+
+int mbox_ring_release(struct mbox_ring *r)
+{
+	if (r->role != MBOX_RING_CONSUMER || !r->pending)
+		return -EINVAL;
+	r->local += r->pending;
+	r->pending = 0;
+	/*
+	 * The producer must not see the space given back before we are done
+	 * reading the record in it: it writes there right after its
+	 * load-acquire of cons.
+	 */
+	ring_store_release(r->cons_pos, r->local);
+	r->counters.records++;
+	return kick(r);
+}
+
+ssize_t mbox_ring_pop(struct mbox_ring *r, void *buf, size_t len,
+		      unsigned int flags, uint64_t timeout_ns)
+{
+	const void *p;
+	ssize_t n;
+	int ret;
+
+	if (!r->mapped) {
+		n = kernel_io(r, buf, len, flags, timeout_ns, false);
+		if (n >= 0)
+			r->counters.records++;
+		return n;
+	}
+	n = mbox_ring_peek(r, &p, flags, timeout_ns);
+	if (n < 0)
+		return n;
+	if ((size_t)n > len)
+		return -EMSGSIZE;	/* it stays: peeked, not released */
+	memcpy(buf, p, n);
+	ret = mbox_ring_release(r);
+	return ret ? ret : n;
+}
+
+int mbox_ring_pop_batch(struct mbox_ring *r, void *buf, size_t len,
+			size_t *lens, unsigned int max, unsigned int flags,
+			uint64_t timeout_ns)
+{
+	uint32_t prod, pos, size = r->layout.data_size;
+	unsigned int count = 0;
+	size_t used = 0;
+	const void *p;
+	ssize_t n;
+
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (!max)
+		return -EINVAL;
+	/* The first record may wait; the rest come only if already there. */
+	n = mbox_ring_peek(r, &p, flags, timeout_ns);
+	if (n < 0)
+		return n;
+	if ((size_t)n > len)
+		return -EMSGSIZE;
+	prod = ring_load_acquire(r->prod_pos);
+	pos = r->local;
+	while (count < max) {
+		memcpy((char *)buf + used, p, n);
+		lens[count++] = n;
+		used += n;
+		pos += MBOX_RING_REC_SIZE(n);
+		if (pos == prod || count == max)
+			break;
+		if (broken(prod, pos, size))
+			return -EUCLEAN;
+		n = check_record(r, pos, prod - pos, &p);
+		if (n < 0 || (size_t)n > len - used)
+			break;	/* a bad or too big record waits for the next call */
+	}
+	/* All of them at once: one release store, one wake-up check. */
+	r->local = pos;
+	r->pending = 0;
+	/* As in mbox_ring_release(): reads done before the space goes back. */
+	ring_store_release(r->cons_pos, r->local);
+	r->counters.records += count;
+	n = kick(r);
+	return n ? n : (int)count;
+}
