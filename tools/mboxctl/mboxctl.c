@@ -41,6 +41,11 @@ static const char usage_text[] =
 	"       mboxctl recv [-n] [-t SECONDS] [-f PID] [-p] [-i] [-b COUNT] NAME\n"
 	"       mboxctl inbox [-n] [-t SECONDS] [-f PID] [-m MODE] [-c COUNT]\n"
 	"       mboxctl info\n"
+	"       mboxctl ring create [-x] [-m MODE] [-s SIZE] NAME\n"
+	"       mboxctl ring push [-n] [-t SECONDS] NAME [RECORD...]\n"
+	"       mboxctl ring pop [-n] [-t SECONDS] [-c COUNT] NAME\n"
+	"       mboxctl ring stat NAME\n"
+	"       mboxctl ring rm NAME...\n"
 	"\n"
 	"create:  -x fail if it exists      -u unbounded     -r rendezvous (capacity 0)\n"
 	"         -m mode (octal, 0600)     -c capacity      -s largest message size\n"
@@ -52,6 +57,9 @@ static const char usage_text[] =
 	"         -b COUNT: up to COUNT messages in one batch, a newline after each\n"
 	"inbox:   open this process's inbox (mode 0622: anyone may send) and print\n"
 	"         COUNT messages (default 1) as \"[pid P uid U prio N] message\"\n"
+	"ring:    push and pop play the producer and consumer through the kernel,\n"
+	"         opposite a process that maps the ring; -s data bytes (a power of\n"
+	"         two); pop -c COUNT takes COUNT records, a newline after each\n"
 	"all:     -n do not block (exit 4)  -t give up after SECONDS (exit 3)\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage, 3 timed out, 4 would block\n";
@@ -187,7 +195,8 @@ static int cmd_ls(int argc, char **argv)
 	       "QUEUED", "BYTES", "NAME");
 	for (i = 0, e = entries; i < count; i++, e = mbox_list_next(e)) {
 		printf("%-8s %04o  %6u %6u %8u %10llu  %s\n",
-		       e->type == MBOX_TYPE_MAILBOX ? "mailbox" : "?",
+		       e->type == MBOX_TYPE_MAILBOX ? "mailbox" :
+		       e->type == MBOX_TYPE_RING ? "ring" : "?",
 		       e->mode, e->uid, e->gid, e->queued,
 		       (unsigned long long)e->queued_bytes, (char *)e->name);
 	}
@@ -631,7 +640,199 @@ static int cmd_info(int argc, char **argv)
 	printf("user_bytes_max:     %llu\n", (unsigned long long)info.user_bytes_max);
 	printf("msg_overhead:       %u\n", info.msg_overhead);
 	printf("prio_max:           %u\n", info.prio_max);
+	printf("ring_size_max:      %u\n", info.ring_size_max);
 	return 0;
+}
+
+static int cmd_ring_create(int argc, char **argv)
+{
+	unsigned int mode = 0600, size = 0;
+	int oflag = O_CREAT, opt, ret;
+	struct mbox_ring *r;
+
+	while ((opt = getopt(argc, argv, "xm:s:")) != -1) {
+		switch (opt) {
+		case 'x':
+			oflag |= O_EXCL;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 8, &mode))
+				return usage();
+			break;
+		case 's':
+			if (parse_uint(optarg, 10, &size))
+				return usage();
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind != argc - 1)
+		return usage();
+	umask(0);
+	ret = mbox_ring_open(&r, argv[optind], MBOX_RING_OBSERVER, oflag, mode,
+			     size, MBOX_RING_NOMAP);
+	if (ret)
+		return fail("ring create", argv[optind], -ret);
+	mbox_ring_close(r);
+	return 0;
+}
+
+static int cmd_ring_rm(int argc, char **argv)
+{
+	int i, ret, status = 0;
+
+	if (argc < 2)
+		return usage();
+	for (i = 1; i < argc; i++) {
+		ret = mbox_ring_unlink(argv[i]);
+		if (ret)
+			status = fail("ring rm", argv[i], -ret);
+	}
+	return status;
+}
+
+static int cmd_ring_stat(int argc, char **argv)
+{
+	struct mbox_ring_stat st;
+	struct mbox_ring *r;
+	int ret;
+
+	if (argc != 2)
+		return usage();
+	ret = mbox_ring_open(&r, argv[1], MBOX_RING_OBSERVER, 0, 0, 0,
+			     MBOX_RING_NOMAP);
+	if (ret)
+		return fail("ring stat", argv[1], -ret);
+	ret = mbox_ring_stat(r, &st);
+	mbox_ring_close(r);
+	if (ret)
+		return fail("ring stat", argv[1], -ret);
+	printf("name:       %s%s\n", argv[1],
+	       st.state & MBOX_STATE_UNLINKED ? " (unlinked)" : "");
+	printf("size:       %u bytes\n", st.size);
+	printf("owner:      uid %u gid %u mode %04o\n", st.uid, st.gid, st.mode);
+	printf("in use:     %u bytes (prod %u, cons %u)\n", st.prod - st.cons,
+	       st.prod, st.cons);
+	/* Not counting this command's own observer. */
+	printf("bound:      %s, %s, %u observers\n",
+	       st.producer ? "producer" : "no producer",
+	       st.consumer ? "consumer" : "no consumer", st.observers - 1);
+	printf("sleeping:   %u now, %llu sleeps, %llu wake-ups\n", st.sleepers,
+	       (unsigned long long)st.sleeps, (unsigned long long)st.wakeups);
+	return 0;
+}
+
+static int ring_io_opts(int argc, char **argv, unsigned int *flags,
+			uint64_t *timeout_ns, unsigned int *count)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, count ? "nt:c:" : "nt:")) != -1) {
+		switch (opt) {
+		case 'n':
+			*flags |= MBOX_RING_NONBLOCK;
+			break;
+		case 't':
+			if (parse_seconds(optarg, timeout_ns))
+				return -1;
+			*flags |= MBOX_RING_TIMEOUT;
+			break;
+		case 'c':
+			if (parse_uint(optarg, 10, count) || !*count)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_ring_push(int argc, char **argv)
+{
+	unsigned int flags = 0;
+	uint64_t timeout_ns = 0;
+	struct mbox_ring *r;
+	const char *name;
+	size_t len;
+	char *buf;
+	int i, ret;
+
+	if (ring_io_opts(argc, argv, &flags, &timeout_ns, NULL) || optind >= argc)
+		return usage();
+	name = argv[optind++];
+	ret = mbox_ring_open(&r, name, MBOX_RING_PRODUCER, 0, 0, 0, MBOX_RING_NOMAP);
+	if (ret)
+		return fail("ring push", name, -ret);
+	if (optind == argc) {
+		/* All of standard input: one record. */
+		buf = read_stdin(mbox_ring_get_layout(r)->rec_max, &len);
+		ret = buf ? mbox_ring_push(r, buf, len, flags, timeout_ns) : -errno;
+		free(buf);
+	}
+	for (i = optind; i < argc && !ret; i++)
+		ret = mbox_ring_push(r, argv[i], strlen(argv[i]), flags, timeout_ns);
+	mbox_ring_close(r);
+	return ret ? fail("ring push", name, -ret) : 0;
+}
+
+static int cmd_ring_pop(int argc, char **argv)
+{
+	unsigned int flags = 0, count = 1, i;
+	uint64_t timeout_ns = 0;
+	struct mbox_ring *r;
+	const char *name;
+	ssize_t n = 0;
+	char *buf;
+	int ret;
+
+	if (ring_io_opts(argc, argv, &flags, &timeout_ns, &count) ||
+	    optind != argc - 1)
+		return usage();
+	name = argv[optind];
+	ret = mbox_ring_open(&r, name, MBOX_RING_CONSUMER, 0, 0, 0, MBOX_RING_NOMAP);
+	if (ret)
+		return fail("ring pop", name, -ret);
+	buf = malloc(mbox_ring_get_layout(r)->rec_max);
+	for (i = 0, ret = buf ? 0 : -ENOMEM; i < count && !ret; i++) {
+		n = mbox_ring_pop(r, buf, mbox_ring_get_layout(r)->rec_max, flags,
+				  timeout_ns);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		ret = write_all(buf, n);
+		if (!ret && count > 1)
+			ret = write_all("\n", 1);
+	}
+	free(buf);
+	mbox_ring_close(r);
+	return ret ? fail("ring pop", name, -ret) : 0;
+}
+
+static int cmd_ring(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} sub[] = {
+		{ "create", cmd_ring_create },
+		{ "rm", cmd_ring_rm },
+		{ "stat", cmd_ring_stat },
+		{ "push", cmd_ring_push },
+		{ "pop", cmd_ring_pop },
+	};
+	unsigned int i;
+
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if (!strcmp(argv[1], sub[i].name))
+			return sub[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "mboxctl: unknown ring command '%s'\n", argv[1]);
+	return usage();
 }
 
 static const struct {
@@ -646,6 +847,7 @@ static const struct {
 	{ "recv", cmd_recv },
 	{ "inbox", cmd_inbox },
 	{ "info", cmd_info },
+	{ "ring", cmd_ring },
 };
 
 int main(int argc, char **argv)
