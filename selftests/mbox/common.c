@@ -325,3 +325,50 @@ int mb_batch(int fd, unsigned long cmd, struct mbox_msgvec *vec,
 		*out = args;
 	return ret;
 }
+
+int ring_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
+	      uint32_t size, uint32_t role, struct mbox_ring_layout *layout)
+{
+	struct mbox_ring_open args = {
+		.name = (uintptr_t)name,
+		.flags = flags,
+		.mode = mode,
+		.size = size,
+		.role = role,
+	};
+	int fd, err;
+
+	fd = open("/dev/mbox", oflag | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MBOX_IOC_RING_OPEN, &args)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (layout)
+		*layout = args.layout;
+	return fd;
+}
+
+int ring_unlink(const char *name)
+{
+	struct mbox_unlink args = {
+		.name = (uintptr_t)name,
+		.type = MBOX_TYPE_RING,
+	};
+	int fd, ret;
+
+	fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, MBOX_IOC_UNLINK, &args) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int ring_stat(int fd, struct mbox_ring_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, MBOX_IOC_RING_STAT, st) ? -errno : 0;
+}

@@ -99,3 +99,12 @@ int inbox_open(int oflag, uint32_t flags, uint32_t mode, uint32_t capacity);
 int mb_batch(int fd, unsigned long cmd, struct mbox_msgvec *vec,
 	     uint32_t count, uint32_t flags, uint32_t pid,
 	     uint64_t timeout_ns, struct mbox_batch *out);
+
+/*
+ * Rings, raw. Open /dev/mbox with @oflag and bind it in @role: the fd or
+ * -errno; *@layout (may be NULL) gets the layout.
+ */
+int ring_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
+	      uint32_t size, uint32_t role, struct mbox_ring_layout *layout);
+int ring_unlink(const char *name);
+int ring_stat(int fd, struct mbox_ring_stat *st);

@@ -84,7 +84,8 @@ TEST_F(dev, info)
 	EXPECT_EQ(MBOX_ABI_VERSION, info.abi_version);
 	EXPECT_EQ(MBOX_NAME_MAX, info.name_max);
 	EXPECT_EQ(MBOX_PRIO_MAX, info.prio_max);
-	EXPECT_EQ(MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT, info.features);
+	EXPECT_EQ(MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING, info.features);
+	EXPECT_EQ(0, info.__pad);
 	for (i = 0; i < sizeof(info.reserved) / sizeof(info.reserved[0]); i++)
 		EXPECT_EQ(0, info.reserved[i]);
 
@@ -95,6 +96,7 @@ TEST_F(dev, info)
 	EXPECT_EQ(param_read("capacity_default"), info.capacity_default);
 	EXPECT_EQ(param_read("user_objects_max"), info.user_objects_max);
 	EXPECT_EQ(param_read("user_bytes_max"), info.user_bytes_max);
+	EXPECT_EQ(param_read("ring_size_max"), info.ring_size_max);
 
 	/* The documented defaults, which the module was loaded with. */
 	EXPECT_EQ(1 << 20, info.msg_size_max);
@@ -103,6 +105,7 @@ TEST_F(dev, info)
 	EXPECT_EQ(64, info.capacity_default);
 	EXPECT_EQ(1024, info.user_objects_max);
 	EXPECT_EQ(64 << 20, info.user_bytes_max);
+	EXPECT_EQ(16 << 20, info.ring_size_max);
 }
 
 TEST_F(dev, info_follows_parameters)
@@ -202,9 +205,15 @@ TEST_F(dev, info_reserved)
 		EXPECT_EQ(EINVAL, errno) TH_LOG("reserved[%u]", i);
 	}
 
+	memset(&info, 0, sizeof(info));
+	info.__pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MBOX_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+
 	/* Output-only fields may hold anything on input. */
 	memset(&info, 0xcc, sizeof(info));
 	info.flags = 0;
+	info.__pad = 0;
 	memset(info.reserved, 0, sizeof(info.reserved));
 	EXPECT_EQ(0, ioctl(self->fd, MBOX_IOC_INFO, &info));
 	EXPECT_EQ(MBOX_ABI_VERSION, info.abi_version);

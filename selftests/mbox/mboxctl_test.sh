@@ -204,6 +204,40 @@ stderr_has "ESRCH" "... says ESRCH"
 expect 2 "send --to 0" mboxctl send --to 0 x
 expect 0 "rm" mboxctl rm "$p" "$r"
 
+# Rings, through the kernel's read() and write().
+g=ring-$$
+expect 0 "ring create" mboxctl ring create -x -s 8192 "$g"
+expect 1 "ring create -x again" mboxctl ring create -x "$g"
+stderr_has "EEXIST" "... says EEXIST"
+expect 1 "ring create with a bad size" mboxctl ring create -s 5000 "bad-$$"
+stderr_has "EINVAL" "... says EINVAL"
+expect 0 "ring push" mboxctl ring push "$g" first second
+printf 'from stdin' >"$tmp/rin"
+expect 0 "ring push from stdin" sh -c "mboxctl ring push $g < $tmp/rin"
+expect 0 "ring stat" mboxctl ring stat "$g"
+if grep -q "in use: *56 bytes" "$tmp/out" && grep -q "size: *8192 bytes" "$tmp/out"; then
+	ok "ring stat counts three records"
+else
+	not_ok "ring stat counts three records"
+	sed 's/^/#   /' "$tmp/out"
+fi
+expect 0 "ls shows the ring" mboxctl ls
+if grep -q "^ring .* $g\$" "$tmp/out"; then ok "its type is ring"; else not_ok "its type is ring"; fi
+expect 0 "ring pop" mboxctl ring pop "$g"
+stdout_is "first" "ring pop prints one record as it is"
+expect 0 "ring pop -c 2" mboxctl ring pop -c 2 "$g"
+if [ "$(cat "$tmp/out")" = "$(printf 'second\nfrom stdin')" ]; then ok "records in order"; else not_ok "records in order"; fi
+expect 4 "ring pop -n on an empty ring" mboxctl ring pop -n "$g"
+expect 3 "ring pop -t on an empty ring" mboxctl ring pop -t 0.1 "$g"
+expect 1 "ring push of an empty record" mboxctl ring push "$g" ""
+stderr_has "EINVAL" "... says EINVAL"
+head -c 9000 /dev/zero >"$tmp/big"
+expect 1 "ring push of a record bigger than the ring" sh -c "mboxctl ring push $g < $tmp/big"
+stderr_has "EMSGSIZE" "... says EMSGSIZE"
+expect 0 "ring rm" mboxctl ring rm "$g"
+expect 1 "ring rm again" mboxctl ring rm "$g"
+stderr_has "ENOENT" "... says ENOENT"
+
 expect 0 "rm several" mboxctl rm "$q" "$s" "$b"
 expect 1 "rm again fails" mboxctl rm "$q"
 stderr_has "ENOENT" "... and says ENOENT"
