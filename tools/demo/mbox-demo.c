@@ -10,13 +10,18 @@
  *  3. direct communication: processes P and Q address each other by pid
  *     through their inboxes, send(Q, m) and receive(P, m);
  *  4. a rendezvous: a mailbox of capacity 0, where each send waits until
- *     the receiver takes the message.
+ *     the receiver takes the message;
+ *  5. the bounded buffer again, over a shared-memory ring that a producer
+ *     and a consumer process map: records move with plain loads and stores,
+ *     and the kernel is entered only to sleep on a full or empty ring, or to
+ *     wake a peer that sleeps.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,13 +57,15 @@ static int show_info(void)
 	       info.features & MBOX_FEAT_MAILBOX ? "mailboxes" : "none",
 	       info.features & MBOX_FEAT_DIRECT ? ", direct communication and "
 	       "delivery options" : "");
+	printf("                     %s\n",
+	       info.features & MBOX_FEAT_RING ? "shared-memory rings" : "");
 	printf("priorities           %u levels\n", info.prio_max);
 	printf("longest name         %u bytes\n", info.name_max);
 	printf("message size         %u bytes by default, at most %u\n",
 	       info.msg_size_default, info.msg_size_max);
 	printf("mailbox capacity     %u messages by default, at most %u\n",
 	       info.capacity_default, info.capacity_max);
-	printf("per-user quota       %u mailboxes, %llu bytes queued\n",
+	printf("per-user quota       %u objects, %llu bytes queued\n",
 	       info.user_objects_max, (unsigned long long)info.user_bytes_max);
 	return 0;
 }
@@ -304,10 +311,132 @@ static int rendezvous(void)
 	return 0;
 }
 
+#define RING_RECORDS 200000
+#define RING_SIZE 4096
+
+/* A record: its number, and bytes that follow from it. */
+static size_t ring_record(uint8_t *buf, uint32_t seq)
+{
+	size_t len = 8 + seq % 57, i;
+
+	memcpy(buf, &seq, sizeof(seq));
+	for (i = sizeof(seq); i < len; i++)
+		buf[i] = (uint8_t)(seq + i);
+	return len;
+}
+
+static int ring_producer(struct mbox_ring_counters *out)
+{
+	struct mbox_ring *r;
+	uint8_t buf[128];
+	uint32_t seq;
+	size_t len;
+	void *p;
+
+	if (mbox_ring_open(&r, "demo-ring", MBOX_RING_PRODUCER, 0, 0, 0, 0))
+		return 1;
+	for (seq = 0; seq < RING_RECORDS; seq++) {
+		len = ring_record(buf, seq);
+		/* Zero-copy: reserve room in the ring, fill it, publish it. */
+		if (mbox_ring_reserve(r, len, &p, 0, 0))
+			return 2;
+		memcpy(p, buf, len);
+		if (mbox_ring_commit(r))
+			return 3;
+	}
+	mbox_ring_counters(r, out);
+	mbox_ring_close(r);
+	return 0;
+}
+
+static int ring_consumer(struct mbox_ring_counters *out, uint32_t *bad)
+{
+	uint8_t want[128], buf[128];
+	struct mbox_ring *r;
+	uint32_t seq;
+	ssize_t n;
+
+	if (mbox_ring_open(&r, "demo-ring", MBOX_RING_CONSUMER, 0, 0, 0, 0))
+		return 1;
+	for (seq = 0; seq < RING_RECORDS; seq++) {
+		n = mbox_ring_pop(r, buf, sizeof(buf), 0, 0);
+		if (n < 0)
+			return 2;
+		*bad += (size_t)n != ring_record(want, seq) || memcmp(buf, want, n);
+	}
+	mbox_ring_counters(r, out);
+	mbox_ring_close(r);
+	return 0;
+}
+
+static int ring_demo(void)
+{
+	struct {
+		struct mbox_ring_counters prod, cons;
+	} *sh;
+	uint64_t syscalls, ops = 2ULL * RING_RECORDS;
+	struct mbox_ring *keep;
+	int status, ret = 0;
+	uint32_t bad = 0;
+	pid_t pid;
+
+	printf("\n== The bounded buffer over a shared-memory ring ==\n");
+	printf("A %d-byte ring that a producer and a consumer process both map. A\n"
+	       "record costs plain loads and stores; a side enters the kernel only\n"
+	       "to sleep when the ring is full or empty, or to wake a peer that\n"
+	       "sleeps.\n\n", RING_SIZE);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return -1;
+	/* Created by an observer, so that both roles are free. */
+	ret = mbox_ring_open(&keep, "demo-ring", MBOX_RING_OBSERVER,
+			     O_CREAT | O_EXCL, 0600, RING_SIZE, 0);
+	if (ret) {
+		fprintf(stderr, "mbox-demo: ring: %s\n", strerror(-ret));
+		return -1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(ring_producer(&sh->prod));
+	ret = ring_consumer(&sh->cons, &bad);
+	if (ret)
+		fprintf(stderr, "mbox-demo: ring consumer failed at step %d\n", ret);
+	if (waitpid(pid, &status, 0) != pid || status) {
+		fprintf(stderr, "mbox-demo: ring producer failed: %#x\n", status);
+		ret = -1;
+	}
+	mbox_ring_close(keep);
+	mbox_ring_unlink("demo-ring");
+	if (ret)
+		return ret;
+
+	syscalls = sh->prod.waits + sh->prod.wakeups + sh->cons.waits +
+		   sh->cons.wakeups;
+	printf("  producer: %llu records pushed; slept %llu times, woke the consumer %llu times\n",
+	       (unsigned long long)sh->prod.records,
+	       (unsigned long long)sh->prod.waits,
+	       (unsigned long long)sh->prod.wakeups);
+	printf("  consumer: %llu records popped, %s; slept %llu times, woke the producer %llu times\n",
+	       (unsigned long long)sh->cons.records,
+	       bad ? "SOME WRONG" : "all intact and in order",
+	       (unsigned long long)sh->cons.waits,
+	       (unsigned long long)sh->cons.wakeups);
+	printf("  system calls: %llu for %llu record operations, where a pipe needs one each:\n"
+	       "                %llu saved (%.1f%%)\n",
+	       (unsigned long long)syscalls, (unsigned long long)ops,
+	       (unsigned long long)(ops - syscalls),
+	       100.0 * (ops - syscalls) / ops);
+	munmap(sh, sizeof(*sh));
+	return bad ? -1 : 0;
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (show_info() || bounded_buffer() || direct() || rendezvous())
+	if (show_info() || bounded_buffer() || direct() || rendezvous() ||
+	    ring_demo())
 		return EXIT_FAILURE;
 	return EXIT_SUCCESS;
 }

@@ -42,3 +42,12 @@ for i in $(seq 1 100); do
 	sleep 0.05
 done
 wait
+
+echo
+echo "== mboxctl: a ring through the kernel's read() and write() =="
+run 'mboxctl ring create -s 4096 log'
+run 'mboxctl ring push log "first record" "second record"'
+run 'mboxctl ring stat log'
+run 'mboxctl ring pop -c 2 log'
+run 'mboxctl ring pop -n log'
+run 'mboxctl ring rm log'
