@@ -15,7 +15,8 @@
  *  - the process execs: a new program must not inherit messages meant for
  *    the old one, nor let a descriptor the old one passed on read its own.
  *    Exec sends no notification, so this is checked whenever the inbox is
- *    looked up (every send by pid) and when the process opts in again;
+ *    looked up (every send by pid), on every operation on a descriptor
+ *    bound to it, and when the process opts in again;
  *  - the last descriptor bound to it is released (a descriptor a child
  *    inherited counts as much as the owner's own).
  * A descriptor still bound to a dead inbox sees a hang-up: receives fail
@@ -186,16 +187,57 @@ static void mbox_inbox_release(struct mbox_obj *obj)
 	mbox_mailbox_release(obj);
 }
 
+/*
+ * Exec sends no notification, so every operation on an inbox descriptor
+ * first checks that its owner still runs the program that opted in: one
+ * the old program left behind (with a child, or without O_CLOEXEC) sees the
+ * hang-up from then on, whether or not anyone has sent since.
+ */
+static struct mbox_mailbox *mbox_inbox_checked(struct mbox_obj *obj)
+{
+	struct mbox_mailbox *mb = to_mailbox(obj);
+
+	if (!mbox_inbox_owner_alive(mb))
+		mbox_inbox_die(mb);
+	return mb;
+}
+
+static ssize_t mbox_inbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,
+				    struct iov_iter *to)
+{
+	return mbox_mailbox_read_iter(&mbox_inbox_checked(obj)->obj, iocb, to);
+}
+
+static ssize_t mbox_inbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
+				     struct iov_iter *from)
+{
+	return mbox_mailbox_write_iter(&mbox_inbox_checked(obj)->obj, iocb,
+				       from);
+}
+
+static __poll_t mbox_inbox_poll(struct mbox_obj *obj, struct file *file,
+				poll_table *pt)
+{
+	return mbox_mailbox_poll(&mbox_inbox_checked(obj)->obj, file, pt);
+}
+
+static long mbox_inbox_ioctl(struct mbox_obj *obj, struct file *file,
+			     unsigned int cmd, void __user *argp)
+{
+	return mbox_mailbox_ioctl(&mbox_inbox_checked(obj)->obj, file, cmd,
+				  argp);
+}
+
 /* Inboxes bind through mbox_inbox_open(), never through the registry. */
 static const struct mbox_obj_ops mbox_inbox_ops = {
 	.type		= MBOX_TYPE_MAILBOX,
 	.detach		= mbox_inbox_detach,
 	.release	= mbox_inbox_release,
 	.usage		= mbox_mailbox_usage,
-	.read_iter	= mbox_mailbox_read_iter,
-	.write_iter	= mbox_mailbox_write_iter,
-	.poll		= mbox_mailbox_poll,
-	.ioctl		= mbox_mailbox_ioctl,
+	.read_iter	= mbox_inbox_read_iter,
+	.write_iter	= mbox_inbox_write_iter,
+	.poll		= mbox_inbox_poll,
+	.ioctl		= mbox_inbox_ioctl,
 };
 
 /*

@@ -375,16 +375,17 @@ TEST_F(direct, closing_last_descriptor_opts_out)
 
 TEST_F(direct, dies_on_exec)
 {
-	int exec_done[2], go[2], report[2];
+	int ready[2], go[2], report[2];
 	pid_t owner, holder;
-	char c;
+	char c, cmd[64];
 
 	/*
-	 * The owner opts in, leaves its inbox descriptor with a child, and
-	 * execs another program. That program must not receive what was meant
-	 * for the old one, nor may the child read it: the inbox dies.
+	 * The owner opts in, queues a message to itself, leaves its inbox
+	 * descriptor with a child, and execs a shell. The inbox dies with the
+	 * old program: the child sees the hang-up, not the message, before
+	 * anyone sends again, and a send by pid finds no inbox.
 	 */
-	ASSERT_EQ(0, pipe2(exec_done, O_CLOEXEC));
+	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(report));
 	owner = fork();
@@ -392,31 +393,31 @@ TEST_F(direct, dies_on_exec)
 	if (owner == 0) {
 		int fd = inbox_open(O_RDWR, 0, 0622, 0);
 
-		if (fd < 0)
+		if (fd < 0 || send_to(getpid(), "old") != 0)
 			_exit(1);
 		holder = fork();
 		if (holder == 0) {
 			char buf[8];
 
-			close(exec_done[0]);
-			close(exec_done[1]);
+			close(ready[1]);
 			if (read(go[0], &c, 1) != 1)
 				_exit(1);
 			c = mb_recv(fd, buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0, NULL) == -EPIPE ?
 			    'y' : 'n';
 			_exit(write(report[1], &c, 1) != 1);
 		}
-		close(exec_done[0]);
-		/* The write end closes on exec, which tells the test. */
-		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		close(ready[0]);
+		/* Once the shell runs, the exec is complete. */
+		snprintf(cmd, sizeof(cmd), "echo >&%d; exec sleep 30", ready[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(2);
 	}
-	close(exec_done[1]);
-	ASSERT_EQ(0, read(exec_done[0], &c, 1));
-	EXPECT_EQ(-ESRCH, send_to(owner, "to the new program"));
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(1, read(report[0], &c, 1));
 	EXPECT_EQ('y', c);
+	EXPECT_EQ(-ESRCH, send_to(owner, "to the new program"));
 	kill(owner, SIGKILL);
 	EXPECT_EQ(-1, reap(owner));
 }

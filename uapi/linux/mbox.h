@@ -169,9 +169,10 @@ struct mbox_info {
  * when the last descriptor bound to it is closed (one a child inherited
  * counts too). Its queued messages are then freed and its blocked senders
  * fail with ESRCH; a descriptor still bound to it (a child's) sees a
- * hang-up: receives fail with EPIPE, sends with ESRCH. An inbox is a
- * mailbox in all else: capacity, permissions (its mode applies to
- * senders), quotas, stat.
+ * hang-up: receives fail with EPIPE, sends with ESRCH. An exec is noticed
+ * at the next send by pid or operation on a descriptor bound to the inbox;
+ * it does not wake a poll already asleep. An inbox is a mailbox in all
+ * else: capacity, permissions (its mode applies to senders), quotas, stat.
  *
  * Batches (MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH) move up to
  * MBOX_BATCH_MAX messages in one call, like sendmmsg(2)/recvmmsg(2). Only
