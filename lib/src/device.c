@@ -25,15 +25,20 @@ int mbox__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-int mbox_info(struct mbox_info *info)
+int mbox__device_ioctl(unsigned long cmd, void *arg)
 {
 	int fd, ret;
 
 	fd = mbox__open_device(O_RDONLY);
 	if (fd < 0)
 		return fd;
-	memset(info, 0, sizeof(*info));
-	ret = mbox__ioctl(fd, MBOX_IOC_INFO, info);
+	ret = mbox__ioctl(fd, cmd, arg);
 	close(fd);
 	return ret;
+}
+
+int mbox_info(struct mbox_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return mbox__device_ioctl(MBOX_IOC_INFO, info);
 }

@@ -11,4 +11,7 @@ int mbox__open_device(int oflags);
 /* ioctl(2) returning its result (>= 0) or -errno. */
 int mbox__ioctl(int fd, unsigned long cmd, void *arg);
 
+/* mbox__ioctl() on a descriptor of /dev/mbox opened for the one call. */
+int mbox__device_ioctl(unsigned long cmd, void *arg);
+
 #endif /* LIBMBOX_INTERNAL_H */

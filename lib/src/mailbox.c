@@ -81,14 +81,8 @@ int mbox_unlink(const char *name)
 		.name = (uintptr_t)name,
 		.type = MBOX_TYPE_MAILBOX,
 	};
-	int fd, ret;
 
-	fd = mbox__open_device(O_RDONLY);
-	if (fd < 0)
-		return fd;
-	ret = mbox__ioctl(fd, MBOX_IOC_UNLINK, &args);
-	close(fd);
-	return ret;
+	return mbox__device_ioctl(MBOX_IOC_UNLINK, &args);
 }
 
 int mbox_send_args(struct mbox *mb, struct mbox_send *args)

@@ -86,6 +86,35 @@ const char *mb_name(const char *prefix)
 	return buf;
 }
 
+/* A descriptor of /dev/mbox opened with @oflag, then bound by @cmd. */
+static int open_bound(int oflag, unsigned long cmd, void *args)
+{
+	int fd, err;
+
+	fd = open("/dev/mbox", oflag | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, cmd, args)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* An ioctl on a descriptor of /dev/mbox opened for the one call. */
+static int device_ioctl(unsigned long cmd, void *args)
+{
+	int fd, ret;
+
+	fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, args) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 int mb_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
 	    uint32_t capacity, uint32_t msg_size)
 {
@@ -96,17 +125,7 @@ int mb_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
 		.capacity = capacity,
 		.msg_size = msg_size,
 	};
-	int fd, err;
-
-	fd = open("/dev/mbox", oflag | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, MBOX_IOC_OPEN, &args)) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return open_bound(oflag, MBOX_IOC_OPEN, &args);
 }
 
 int mb_create(const char *name, uint32_t capacity, uint32_t msg_size)
@@ -121,14 +140,8 @@ int mb_unlink(const char *name)
 		.name = (uintptr_t)name,
 		.type = MBOX_TYPE_MAILBOX,
 	};
-	int fd, ret;
 
-	fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = ioctl(fd, MBOX_IOC_UNLINK, &args) ? -errno : 0;
-	close(fd);
-	return ret;
+	return device_ioctl(MBOX_IOC_UNLINK, &args);
 }
 
 int mb_send(int fd, const void *buf, uint32_t len, uint32_t flags,
@@ -293,17 +306,7 @@ int inbox_open(int oflag, uint32_t flags, uint32_t mode, uint32_t capacity)
 		.mode = mode,
 		.capacity = capacity,
 	};
-	int fd, err;
-
-	fd = open("/dev/mbox", oflag | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, MBOX_IOC_OPEN, &args)) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return open_bound(oflag, MBOX_IOC_OPEN, &args);
 }
 
 int mb_batch(int fd, unsigned long cmd, struct mbox_msgvec *vec,
@@ -336,16 +339,11 @@ int ring_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
 		.size = size,
 		.role = role,
 	};
-	int fd, err;
+	int fd;
 
-	fd = open("/dev/mbox", oflag | O_CLOEXEC);
+	fd = open_bound(oflag, MBOX_IOC_RING_OPEN, &args);
 	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, MBOX_IOC_RING_OPEN, &args)) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
+		return fd;
 	if (layout)
 		*layout = args.layout;
 	return fd;
@@ -357,14 +355,8 @@ int ring_unlink(const char *name)
 		.name = (uintptr_t)name,
 		.type = MBOX_TYPE_RING,
 	};
-	int fd, ret;
 
-	fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = ioctl(fd, MBOX_IOC_UNLINK, &args) ? -errno : 0;
-	close(fd);
-	return ret;
+	return device_ioctl(MBOX_IOC_UNLINK, &args);
 }
 
 int ring_stat(int fd, struct mbox_ring_stat *st)

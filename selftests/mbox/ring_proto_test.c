@@ -143,6 +143,25 @@ struct shared {
 	struct mbox_ring_counters prod, cons;
 };
 
+/* Bind @role to ring @name for a moment and set its position to @val. */
+static int set_pos(const char *name, uint32_t role, uint64_t page_off,
+		   const struct mbox_ring_layout *l, uint32_t val)
+{
+	uint32_t *page;
+	int fd;
+
+	fd = ring_open(name, O_RDWR, 0, 0, 0, role, NULL);
+	if (fd < 0)
+		return fd;
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, page_off);
+	close(fd);
+	if (page == MAP_FAILED)
+		return -1;
+	page[l->pos_off / 4] = val;
+	munmap(page, 4096);
+	return 0;
+}
+
 /*
  * Run a producer in a child and a consumer here over a new ring of @size
  * bytes; both must finish cleanly. @start, when not 0, is where both
@@ -155,7 +174,7 @@ static void run(struct __test_metadata *_metadata, uint64_t n, uint32_t size,
 	struct mbox_ring_layout l;
 	struct mbox_ring_stat st;
 	struct shared *sh;
-	int status, fd, fd2;
+	int status, fd;
 	pid_t pid;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -166,22 +185,8 @@ static void run(struct __test_metadata *_metadata, uint64_t n, uint32_t size,
 	ASSERT_LE(0, fd);
 	if (start) {
 		/* Take both roles for a moment and set both positions. */
-		uint32_t *pp, *cp;
-
-		fd2 = ring_open(name, O_RDWR, 0, 0, 0, MBOX_RING_PRODUCER, NULL);
-		ASSERT_LE(0, fd2);
-		pp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, l.prod_off);
-		ASSERT_NE(MAP_FAILED, pp);
-		pp[l.pos_off / 4] = start;
-		munmap(pp, 4096);
-		close(fd2);
-		fd2 = ring_open(name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
-		ASSERT_LE(0, fd2);
-		cp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, l.cons_off);
-		ASSERT_NE(MAP_FAILED, cp);
-		cp[l.pos_off / 4] = start;
-		munmap(cp, 4096);
-		close(fd2);
+		ASSERT_EQ(0, set_pos(name, MBOX_RING_PRODUCER, l.prod_off, &l, start));
+		ASSERT_EQ(0, set_pos(name, MBOX_RING_CONSUMER, l.cons_off, &l, start));
 	}
 
 	pid = fork();

@@ -165,18 +165,25 @@ static int cmd_create(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_rm(int argc, char **argv)
+/* Unlink each name with @unlink_fn, reporting each failure as @what. */
+static int unlink_each(int argc, char **argv, const char *what,
+		       int (*unlink_fn)(const char *name))
 {
 	int i, ret, status = 0;
 
 	if (argc < 2)
 		return usage();
 	for (i = 1; i < argc; i++) {
-		ret = mbox_unlink(argv[i]);
+		ret = unlink_fn(argv[i]);
 		if (ret)
-			status = fail("rm", argv[i], -ret);
+			status = fail(what, argv[i], -ret);
 	}
 	return status;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	return unlink_each(argc, argv, "rm", mbox_unlink);
 }
 
 static int cmd_ls(int argc, char **argv)
@@ -636,7 +643,7 @@ static int cmd_info(int argc, char **argv)
 	printf("msg_size_default:   %u\n", info.msg_size_default);
 	printf("capacity_max:       %u\n", info.capacity_max);
 	printf("capacity_default:   %u\n", info.capacity_default);
-	printf("user_objects_max: %u\n", info.user_objects_max);
+	printf("user_objects_max:   %u\n", info.user_objects_max);
 	printf("user_bytes_max:     %llu\n", (unsigned long long)info.user_bytes_max);
 	printf("msg_overhead:       %u\n", info.msg_overhead);
 	printf("prio_max:           %u\n", info.prio_max);
@@ -680,16 +687,7 @@ static int cmd_ring_create(int argc, char **argv)
 
 static int cmd_ring_rm(int argc, char **argv)
 {
-	int i, ret, status = 0;
-
-	if (argc < 2)
-		return usage();
-	for (i = 1; i < argc; i++) {
-		ret = mbox_ring_unlink(argv[i]);
-		if (ret)
-			status = fail("ring rm", argv[i], -ret);
-	}
-	return status;
+	return unlink_each(argc, argv, "ring rm", mbox_ring_unlink);
 }
 
 static int cmd_ring_stat(int argc, char **argv)
