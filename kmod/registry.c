@@ -327,13 +327,14 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 		.name = req->name, .len = req->name_len, .type = req->type,
 	};
 	struct mbox_obj *obj, *new = NULL;
-	int ret;
+	int ret, create_err = 0;
 
 retry:
 	/*
 	 * Build a new object only when none is there (most opens find one),
 	 * and without the lock held; a racing creator may still win, and then
-	 * the new one is dropped.
+	 * the new one is dropped. A creation that failed (ENOMEM, EDQUOT)
+	 * fails the open only if no racing creator made the object meanwhile.
 	 */
 	if (req->flags & MBOX_OPEN_CREATE) {
 		mutex_lock(&mbox_registry_lock);
@@ -341,13 +342,20 @@ retry:
 		mutex_unlock(&mbox_registry_lock);
 		if (!obj) {
 			new = req->create(req);
-			if (IS_ERR(new))
-				return new;
-			ret = mbox_obj_set_identity(new, req->name, req->name_len,
-						    req->mode);
-			if (ret) {
-				mbox_obj_destroy(new);
-				return ERR_PTR(ret);
+			if (!IS_ERR(new)) {
+				ret = mbox_obj_set_identity(new, req->name,
+							    req->name_len,
+							    req->mode);
+				if (ret) {
+					mbox_obj_destroy(new);
+					new = ERR_PTR(ret);
+				}
+			}
+			if (IS_ERR(new)) {
+				if (req->flags & MBOX_OPEN_EXCL)
+					return new;
+				create_err = PTR_ERR(new);
+				new = NULL;
 			}
 		}
 	}
@@ -373,6 +381,10 @@ retry:
 		goto unlock;
 	}
 	if (!new) {
+		if (create_err) {
+			obj = ERR_PTR(create_err);
+			goto unlock;
+		}
 		/* Gone since the first look: look again. */
 		if (req->flags & MBOX_OPEN_CREATE) {
 			mutex_unlock(&mbox_registry_lock);
