@@ -76,6 +76,7 @@ struct mbox_file {
 	struct mbox_obj *obj;
 	struct mbox_user *user;		/* the opener's: pays for what is sent */
 	u32 role;			/* MBOX_RING_*, for a ring; set with @obj */
+	bool may_map;			/* ring: the opener may read its data */
 };
 
 /*
@@ -172,7 +173,7 @@ static inline struct mbox_obj *mbox_file_obj(struct file *file)
 {
 	struct mbox_file *mf = file->private_data;
 
-	/* Pairs with smp_store_release() in mbox_ioctl_open(). */
+	/* Pairs with smp_store_release() in mbox_bind_end(). */
 	return smp_load_acquire(&mf->obj);
 }
 

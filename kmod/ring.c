@@ -603,6 +603,7 @@ static long mbox_ring_ioctl(struct mbox_obj *obj, struct file *file,
 static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 			  struct vm_area_struct *vma)
 {
+	struct mbox_file *mf = file->private_data;
 	struct mbox_ring *ring = to_ring(obj);
 	unsigned long total = 2 + 2UL * ring->nr_data;
 	unsigned long first = vma->vm_pgoff, pages = vma_pages(vma);
@@ -611,6 +612,8 @@ static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 	/* MAP_SHARED (a read-only file's shared mapping lacks VM_SHARED). */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (!mf->may_map)
+		return -EACCES;
 	if (first >= total || pages > total - first)
 		return -EINVAL;
 	/* Nothing in a ring is code. */
@@ -637,13 +640,17 @@ static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 
 /*
  * A descriptor binds in a role. The producer and consumer roles are held
- * by one file each; the file's role is recorded for its later calls.
+ * by one file each; the file's role is recorded for its later calls. A
+ * mapping shows the data, so only an opener with read permission may map
+ * the ring: a producer without it produces through write(), as shmat(2)
+ * asks for both permissions for a mapping that may write.
  */
 static int mbox_ring_attach(struct mbox_obj *obj, struct file *file,
 			    const struct mbox_open_req *req)
 {
 	struct mbox_file *mf = file->private_data;
 	struct mbox_ring *ring = to_ring(obj);
+	bool may_map = !mbox_obj_permission(obj, FMODE_READ);
 	int ret = 0;
 
 	spin_lock(&ring->lock);
@@ -665,8 +672,10 @@ static int mbox_ring_attach(struct mbox_obj *obj, struct file *file,
 		break;
 	}
 	spin_unlock(&ring->lock);
-	if (!ret)
+	if (!ret) {
 		mf->role = req->role;
+		mf->may_map = may_map;
+	}
 	return ret;
 }
 

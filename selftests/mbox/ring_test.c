@@ -199,8 +199,8 @@ TEST_F(ring, role_freed_at_exit)
 TEST_F(ring, access_modes_and_permissions)
 {
 	struct mbox_ring_layout l;
-	char arg[128];
-	int status;
+	char arg[128], buf[16];
+	int status, fd;
 	pid_t pid;
 
 	/* The descriptor's access mode must allow the role. */
@@ -241,6 +241,39 @@ TEST_F(ring, access_modes_and_permissions)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, ring_unlink(arg));
+
+	/*
+	 * 0602: others may produce, but a mapping would show them the data:
+	 * they produce with write(), and mmap() is refused.
+	 */
+	snprintf(arg, sizeof(arg), "%s", mb_name("ring-perm"));
+	fd = ring_open(arg, O_RDWR | O_NONBLOCK, MBOX_OPEN_CREATE, 0602, 0,
+		       MBOX_RING_CONSUMER, &l);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int prod;
+
+		if (become_user(1001, 1001))
+			_exit(99);
+		prod = ring_open(arg, O_RDWR, 0, 0, 0, MBOX_RING_PRODUCER, &l);
+		if (prod < 0)
+			_exit(1);
+		if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, prod, l.prod_off) != MAP_FAILED ||
+		    errno != EACCES)
+			_exit(2);
+		if (mmap(NULL, l.data_size, PROT_READ, MAP_SHARED, prod, l.data_off) != MAP_FAILED ||
+		    errno != EACCES)
+			_exit(3);
+		_exit(write(prod, "from 1001", 9) == 9 ? 0 : 4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(9, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "from 1001", 9));
+	close(fd);
 	EXPECT_EQ(0, ring_unlink(arg));
 }
 

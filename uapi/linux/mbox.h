@@ -487,7 +487,12 @@ struct mbox_list {
  *    one at a time, EBUSY for a second;
  *  - MBOX_RING_OBSERVER (read permission): any number, read-only mappings.
  * A role is free again once its descriptor is released (closed, and
- * unmapped: a mapping holds the descriptor's file).
+ * unmapped: a mapping holds the descriptor's file). Mapping takes more:
+ * mmap() needs a descriptor opened O_RDWR for a producer or consumer (a
+ * mapping reads, and each of them writes a page) and O_RDONLY or O_RDWR for
+ * an observer; and since a mapping shows the data, a producer may map only
+ * if it had read permission too when it bound (as shmat(2) asks both for a
+ * mapping that writes). A producer without it writes records with write().
  *
  * Memory: mmap() the descriptor (MAP_SHARED) at the offsets the kernel
  * returns in struct mbox_ring_layout; never assume them:
@@ -504,8 +509,11 @@ struct mbox_list {
  * The producer maps [0, prod_off) read-only and [prod_off, mmap_size) read-
  * write; the consumer maps [0, prod_off) read-write and the rest read-only;
  * an observer maps all read-only. A writable mapping of a page the role may
- * not write gives EACCES; one that is not MAP_SHARED, or an offset or length
- * outside [0, mmap_size), gives EINVAL.
+ * not write gives EACCES, as do an executable mapping (PROT_EXEC, or a
+ * process with READ_IMPLIES_EXEC), a producer without read permission and a
+ * descriptor not opened as above; one that is not MAP_SHARED, or an offset
+ * or length outside [0, mmap_size), gives EINVAL. mprotect() cannot widen a
+ * mapping's protection afterwards.
  *
  * Positions: prod and cons are free-running __u32 byte counts, compared by
  * difference: prod - cons bytes are in use, data_size - (prod - cons) free.
@@ -625,10 +633,13 @@ struct mbox_ring_layout {
  * @name:	in: the name, as for a mailbox.
  * @flags:	in: MBOX_OPEN_CREATE, MBOX_OPEN_EXCL.
  * @mode:	in, creation: permission bits (at most 0777), less the umask.
- * @size:	in, creation: data bytes, a power of two from 4096 to
- *		ring_size_max; 0 for 65536 (or ring_size_max if smaller).
+ * @size:	in, creation: data bytes, a power of two from the page size
+ *		(4096 on x86) to ring_size_max; 0 for 65536, or for the
+ *		largest power of two not above ring_size_max if that is less.
  * @role:	in: MBOX_RING_PRODUCER, _CONSUMER or _OBSERVER.
- * @layout:	out: where to find everything in the mapping.
+ * @layout:	out: where to find everything in the mapping. It must come in
+ *		as zeroes (EINVAL otherwise), so that it may carry requests
+ *		in a later version.
  * @reserved:	must be 0.
  *
  * Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
