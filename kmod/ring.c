@@ -160,6 +160,21 @@ enum mbox_ring_state {
 	MBOX_RING_BROKEN,	/* the positions make no sense */
 };
 
+/* What a call that cannot wait returns for @state. */
+static int mbox_ring_errno(enum mbox_ring_state state)
+{
+	switch (state) {
+	case MBOX_RING_READY:
+		return 0;
+	case MBOX_RING_HUNG_UP:
+		return -EPIPE;
+	case MBOX_RING_BROKEN:
+		return -EUCLEAN;
+	default:
+		return -EAGAIN;
+	}
+}
+
 /*
  * What the side of @role finds, with @need bytes wanted by a producer. The
  * hang-up state is read first: the peer published its last record before it
@@ -190,15 +205,24 @@ static enum mbox_ring_state mbox_ring_check(struct mbox_ring *ring, u32 role,
 
 /*
  * Ask the peer of @role to wake its side: the consumer's word is a flag, the
- * producer's the number of free bytes it waits for. The barrier orders the
- * request before the caller's next look at the ring; see mbox_ring_sleep().
+ * producer's the number of free bytes it waits for. Two waiters of the
+ * producer's side (threads sharing its descriptor) keep the smaller need, so
+ * the one that can go first is woken; the other checks, and asks again. The
+ * barrier orders the request before the caller's next look at the ring; see
+ * mbox_ring_sleep().
  */
 static void mbox_ring_arm(struct mbox_ring *ring, u32 role, u32 need)
 {
-	if (role == MBOX_RING_PRODUCER)
-		WRITE_ONCE(*ring->prod_wakeup, max(need, 1U));
-	else
+	u32 cur;
+
+	need = max(need, 1U);
+	if (role == MBOX_RING_PRODUCER) {
+		cur = READ_ONCE(*ring->prod_wakeup);
+		if (!cur || cur > need)
+			WRITE_ONCE(*ring->prod_wakeup, need);
+	} else {
 		WRITE_ONCE(*ring->cons_wakeup, MBOX_RING_NEED_WAKEUP);
+	}
 	/* The request before the positions are looked at again. */
 	smp_mb();
 }
@@ -314,19 +338,13 @@ static int mbox_ring_wait_for(struct mbox_ring *ring, u32 role, u32 need,
 			      bool nonblock, ktime_t *expires,
 			      struct mbox_ring_pos *pos)
 {
+	enum mbox_ring_state state;
 	int ret;
 
 	for (;;) {
-		switch (mbox_ring_check(ring, role, need, pos)) {
-		case MBOX_RING_READY:
-			return 0;
-		case MBOX_RING_HUNG_UP:
-			return -EPIPE;
-		case MBOX_RING_BROKEN:
-			return -EUCLEAN;
-		case MBOX_RING_WAIT:
-			break;
-		}
+		state = mbox_ring_check(ring, role, need, pos);
+		if (state != MBOX_RING_WAIT)
+			return mbox_ring_errno(state);
 		if (nonblock) {
 			/*
 			 * Ask to be woken all the same, and look once more:
@@ -334,9 +352,8 @@ static int mbox_ring_wait_for(struct mbox_ring *ring, u32 role, u32 need,
 			 * wake-up will come.
 			 */
 			mbox_ring_arm(ring, role, need);
-			if (mbox_ring_check(ring, role, need, pos) == MBOX_RING_WAIT)
-				return -EAGAIN;
-			continue;
+			return mbox_ring_errno(mbox_ring_check(ring, role, need,
+							       pos));
 		}
 		ret = mbox_ring_sleep(ring, role, need, expires);
 		if (ret)
@@ -685,13 +702,19 @@ static void mbox_ring_detach(struct mbox_obj *obj, struct file *file)
 	bool hangup = false;
 
 	spin_lock(&ring->lock);
+	/*
+	 * The role goes free with a store-release: a peer that sees it free
+	 * sees the side's last position too (see mbox_ring_check()).
+	 */
 	switch (mbox_file_role(file)) {
 	case MBOX_RING_PRODUCER:
-		WRITE_ONCE(ring->producer, NULL);
+		/* Pairs with smp_rmb() in mbox_ring_check(). */
+		smp_store_release(&ring->producer, NULL);
 		hangup = ring->unlinked;
 		break;
 	case MBOX_RING_CONSUMER:
-		WRITE_ONCE(ring->consumer, NULL);
+		/* Pairs with smp_rmb() in mbox_ring_check(). */
+		smp_store_release(&ring->consumer, NULL);
 		hangup = ring->unlinked;
 		break;
 	default:

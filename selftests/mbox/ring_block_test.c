@@ -542,4 +542,64 @@ TEST_F(rb, producer_polls_for_the_room_it_needs)
 	close(cons);
 }
 
+struct wait_arg {
+	int fd;
+	uint32_t need;
+	int ret;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct wait_arg *a = arg;
+	struct mbox_ring_wait w = {
+		.need = a->need,
+		/* Only so that a lost wake-up fails the test, not hangs it. */
+		.flags = MBOX_RING_WAIT_TIMEOUT,
+		.timeout_ns = 20000 * MS,
+	};
+
+	a->ret = ioctl(a->fd, MBOX_IOC_RING_WAIT, &w) ? -errno : 0;
+	return NULL;
+}
+
+TEST_F(rb, producer_waiters_keep_the_smaller_need)
+{
+	struct wait_arg small = { .need = MBOX_RING_REC_SIZE(100) };
+	struct wait_arg big = { .need = MBOX_RING_REC_SIZE(4000) };
+	pthread_t ts, tb;
+	char buf[SIZE];
+	int prod, cons;
+
+	/*
+	 * Two threads of the producer wait on one descriptor, for 112 and for
+	 * 4008 free bytes, in that order. Freeing 112 must wake the first: the
+	 * second's request must not have hidden it.
+	 */
+	prod = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_PRODUCER, NULL);
+	cons = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
+	ASSERT_LE(0, prod);
+	ASSERT_LE(0, cons);
+	memset(buf, 'w', sizeof(buf));
+	/* 112 + 4008 + 3992 = 8112 of 8192 bytes in use: 80 free. */
+	ASSERT_EQ(100, write(prod, buf, 100));
+	ASSERT_EQ(4000, write(prod, buf, 4000));
+	ASSERT_EQ(3984, write(prod, buf, 3984));
+	small.fd = big.fd = prod;
+	ASSERT_EQ(0, pthread_create(&ts, NULL, wait_thread, &small));
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, wait_thread, &big));
+	ASSERT_TRUE(wait_sleepers(self->obs, 2));
+	/* 192 free: enough for the first waiter only. */
+	ASSERT_EQ(100, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(0, pthread_join(ts, NULL));
+	EXPECT_EQ(0, small.ret);
+	/* The second sleeps on until there is room for it. */
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	ASSERT_EQ(4000, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(0, pthread_join(tb, NULL));
+	EXPECT_EQ(0, big.ret);
+	close(prod);
+	close(cons);
+}
+
 TEST_HARNESS_MAIN
