@@ -160,13 +160,11 @@ static void mbox_msg_sender(const struct mbox_msg *msg, __u32 *pid,
 
 /* Waking */
 
-/* Settle @w with @state and arrange for its task to be woken. */
-static void mbox_settle(struct mbox_mailbox *mb, struct mbox_wake *wake,
-			struct mbox_waiter *w, int state)
+/* Take @w off its waiters' list, and out of that list's count. */
+static void mbox_unlist(struct mbox_mailbox *mb, struct mbox_waiter *w)
 {
-	struct task_struct *task = get_task_struct(w->task);
-
 	lockdep_assert_held(&mb->lock);
+	list_del(&w->node);
 	switch (w->kind) {
 	case MBOX_WAIT_RECV:
 		mb->nr_receivers--;
@@ -178,7 +176,15 @@ static void mbox_settle(struct mbox_mailbox *mb, struct mbox_wake *wake,
 		mb->nr_syncs--;
 		break;
 	}
-	list_del(&w->node);
+}
+
+/* Settle @w with @state and arrange for its task to be woken. */
+static void mbox_settle(struct mbox_mailbox *mb, struct mbox_wake *wake,
+			struct mbox_waiter *w, int state)
+{
+	struct task_struct *task = get_task_struct(w->task);
+
+	mbox_unlist(mb, w);
 	/* Pairs with the smp_load_acquire()s in mbox_wait(). */
 	smp_store_release(&w->state, state);
 	if (wake->nr < ARRAY_SIZE(wake->tasks)) {
@@ -530,20 +536,10 @@ void mbox_mailbox_kill(struct mbox_mailbox *mb)
 static void mbox_withdraw(struct mbox_mailbox *mb, struct mbox_waiter *w,
 			  struct mbox_wake *wake)
 {
-	lockdep_assert_held(&mb->lock);
-	list_del(&w->node);
-	switch (w->kind) {
-	case MBOX_WAIT_RECV:
-		mb->nr_receivers--;
-		break;
-	case MBOX_WAIT_SEND:
-		mb->nr_senders--;
-		break;
-	case MBOX_WAIT_SYNC:
-		mb->nr_syncs--;
+	mbox_unlist(mb, w);
+	if (w->kind == MBOX_WAIT_SYNC) {
 		mbox_unsend(mb, w);
 		mbox_refill(mb, wake);
-		break;
 	}
 }
 

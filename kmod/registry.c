@@ -160,6 +160,7 @@ static int mbox_user_charge_object(struct mbox_user *user)
 
 /* The names. */
 
+/* Protects the two below, and orders binding by name against unlink. */
 static DEFINE_MUTEX(mbox_registry_lock);
 static struct rhashtable mbox_names;	/* under mbox_registry_lock */
 static LIST_HEAD(mbox_objects);		/* likewise: every named object */

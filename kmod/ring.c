@@ -71,14 +71,19 @@ struct mbox_ring {
 	struct mbox_user *charged;	/* pays for the memory */
 	size_t charge;
 
-	spinlock_t lock;		/* protects the four fields below */
+	/*
+	 * Protects the four fields below. The hang-up check reads producer,
+	 * consumer and unlinked without it (READ_ONCE), as mbox_ring_check()
+	 * explains.
+	 */
+	spinlock_t lock;
 	struct file *producer;		/* the role holders, or NULL */
 	struct file *consumer;
 	u32 observers;
 	bool unlinked;
 
-	struct mutex prod_mutex;	/* the kernel producing (write()) */
-	struct mutex cons_mutex;	/* the kernel consuming (read()) */
+	struct mutex prod_mutex;	/* serializes write(): the kernel producing */
+	struct mutex cons_mutex;	/* serializes read(): the kernel consuming */
 	wait_queue_head_t cons_wait;
 	wait_queue_head_t prod_wait;
 	atomic_t sleepers;

@@ -25,6 +25,21 @@ int mbox__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
+int mbox__open_bound(int oflags, unsigned long cmd, void *arg)
+{
+	int fd, ret;
+
+	fd = mbox__open_device(oflags);
+	if (fd < 0)
+		return fd;
+	ret = mbox__ioctl(fd, cmd, arg);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 int mbox__device_ioctl(unsigned long cmd, void *arg)
 {
 	int fd, ret;

@@ -11,6 +11,12 @@ int mbox__open_device(int oflags);
 /* ioctl(2) returning its result (>= 0) or -errno. */
 int mbox__ioctl(int fd, unsigned long cmd, void *arg);
 
+/*
+ * A descriptor of /dev/mbox opened with @oflags and bound by the ioctl @cmd;
+ * returns the fd, or -errno with nothing left open.
+ */
+int mbox__open_bound(int oflags, unsigned long cmd, void *arg);
+
 /* mbox__ioctl() on a descriptor of /dev/mbox opened for the one call. */
 int mbox__device_ioctl(unsigned long cmd, void *arg);
 

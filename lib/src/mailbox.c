@@ -17,6 +17,25 @@ struct mbox {
 	int fd;
 };
 
+/* A handle on a descriptor opened with @oflags, bound by @args if given. */
+static int mbox_new(struct mbox **mbp, int oflags, struct mbox_open *args)
+{
+	struct mbox *mb = malloc(sizeof(*mb));
+	int fd;
+
+	if (!mb)
+		return -ENOMEM;
+	fd = args ? mbox__open_bound(oflags, MBOX_IOC_OPEN, args)
+		  : mbox__open_device(oflags);
+	if (fd < 0) {
+		free(mb);
+		return fd;
+	}
+	mb->fd = fd;
+	*mbp = mb;
+	return 0;
+}
+
 int mbox_open(struct mbox **mbp, const char *name, int oflag, mode_t mode,
 	      const struct mbox_attr *attr)
 {
@@ -24,8 +43,6 @@ int mbox_open(struct mbox **mbp, const char *name, int oflag, mode_t mode,
 		.name = (uintptr_t)name,
 		.mode = mode,
 	};
-	struct mbox *mb;
-	int fd, ret;
 
 	if (oflag & ~(O_ACCMODE | O_CREAT | O_EXCL | O_NONBLOCK))
 		return -EINVAL;
@@ -40,23 +57,7 @@ int mbox_open(struct mbox **mbp, const char *name, int oflag, mode_t mode,
 		}
 	}
 
-	mb = malloc(sizeof(*mb));
-	if (!mb)
-		return -ENOMEM;
-	fd = mbox__open_device(oflag & (O_ACCMODE | O_NONBLOCK));
-	if (fd < 0) {
-		free(mb);
-		return fd;
-	}
-	ret = mbox__ioctl(fd, MBOX_IOC_OPEN, &args);
-	if (ret) {
-		close(fd);
-		free(mb);
-		return ret;
-	}
-	mb->fd = fd;
-	*mbp = mb;
-	return 0;
+	return mbox_new(mbp, oflag & (O_ACCMODE | O_NONBLOCK), &args);
 }
 
 int mbox_close(struct mbox *mb)
@@ -253,8 +254,6 @@ int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
 		.flags = MBOX_OPEN_INBOX,
 		.mode = mode,
 	};
-	struct mbox *mb;
-	int fd, ret;
 
 	if (oflag & ~O_NONBLOCK)
 		return -EINVAL;
@@ -263,40 +262,12 @@ int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
 		args.msg_size = attr->msg_size;
 		args.flags |= attr->flags;
 	}
-	mb = malloc(sizeof(*mb));
-	if (!mb)
-		return -ENOMEM;
-	fd = mbox__open_device(O_RDWR | oflag);
-	if (fd < 0) {
-		free(mb);
-		return fd;
-	}
-	ret = mbox__ioctl(fd, MBOX_IOC_OPEN, &args);
-	if (ret) {
-		close(fd);
-		free(mb);
-		return ret;
-	}
-	mb->fd = fd;
-	*mbp = mb;
-	return 0;
+	return mbox_new(mbp, O_RDWR | oflag, &args);
 }
 
 int mbox_device_open(struct mbox **mbp)
 {
-	struct mbox *mb = malloc(sizeof(*mb));
-	int fd;
-
-	if (!mb)
-		return -ENOMEM;
-	fd = mbox__open_device(O_RDWR);
-	if (fd < 0) {
-		free(mb);
-		return fd;
-	}
-	mb->fd = fd;
-	*mbp = mb;
-	return 0;
+	return mbox_new(mbp, O_RDWR, NULL);
 }
 
 int mbox_sendto(struct mbox *mb, pid_t pid, const void *buf, size_t len,

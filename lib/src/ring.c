@@ -120,19 +120,16 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 		return -ENOMEM;
 	r->role = role;
 	/* Unmapped, blocking is done here with poll(): the kernel's I/O never waits. */
-	r->fd = mbox__open_device(access |
-				  (flags & MBOX_RING_NOMAP ? O_NONBLOCK : oflag & O_NONBLOCK));
+	r->fd = mbox__open_bound(access |
+				 (flags & MBOX_RING_NOMAP ? O_NONBLOCK : oflag & O_NONBLOCK),
+				 MBOX_IOC_RING_OPEN, &args);
 	if (r->fd < 0) {
 		ret = r->fd;
 		free(r);
 		return ret;
 	}
-	ret = mbox__ioctl(r->fd, MBOX_IOC_RING_OPEN, &args);
-	if (!ret) {
-		r->layout = args.layout;
-		if (!(flags & MBOX_RING_NOMAP))
-			ret = map_ring(r);
-	}
+	r->layout = args.layout;
+	ret = flags & MBOX_RING_NOMAP ? 0 : map_ring(r);
 	if (ret) {
 		close(r->fd);
 		free(r);

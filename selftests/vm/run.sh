@@ -240,14 +240,19 @@ check_kernel_log() {
 	echo "# (full log: $work/console.log)"
 }
 
-run_kernel() {
-	local name=$1
-	resolve_kernel "$name"
-	work=$out/vm/$name
+# Build the module and the initramfs for kernel $1, in $work.
+prepare_vm() {
+	resolve_kernel "$1"
+	work=$out/vm/$1
 	mkdir -p "$work"
-	echo "# ===== kernel $name ($KVER) ====="
+	echo "# ===== kernel $1 ($KVER) ====="
 	build_module
 	build_initramfs
+}
+
+run_kernel() {
+	local name=$1
+	prepare_vm "$name"
 	boot
 	tally
 	check_kernel_log
@@ -274,11 +279,7 @@ check)
 	;;
 demo)
 	[ $# -eq 1 ] || die "demo takes one kernel"
-	resolve_kernel "$1"
-	work=$out/vm/$1
-	mkdir -p "$work"
-	build_module
-	build_initramfs
+	prepare_vm "$1"
 	echo "# booting Debian $KVER under QEMU; the demo's output follows"
 	boot
 	tally
@@ -287,11 +288,7 @@ demo)
 	;;
 shell)
 	[ $# -eq 1 ] || die "shell takes one kernel"
-	resolve_kernel "$1"
-	work=$out/vm/$1
-	mkdir -p "$work"
-	build_module
-	build_initramfs
+	prepare_vm "$1"
 	boot
 	;;
 *)
