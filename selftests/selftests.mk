@@ -32,9 +32,15 @@ $(KSFT_HDRS) &:
 		$(patsubst $(KSFT_DIR)/%,linux-source-6.1/tools/testing/selftests/%,$(KSFT_HDRS))
 	$(Q)touch $(KSFT_HDRS)
 
+# Every MBOX_IOC_* command of the uapi header, as an X-macro (ioctls.sh).
+IOCTLS_HDR := $(OUT)/selftests/mbox/mbox_ioctls.h
+$(IOCTLS_HDR): uapi/linux/mbox.h selftests/mbox/ioctls.sh
+	@mkdir -p $(@D)
+	$(Q)sh selftests/mbox/ioctls.sh $< > $@.tmp && mv $@.tmp $@
+
 SELFTEST_OBJS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%.o) $(OUT)/selftests/mbox/common.o
-$(SELFTEST_OBJS): $(KSFT_HDRS)
-$(SELFTEST_OBJS): CPPFLAGS += -isystem $(KSFT_DIR) -Iselftests/vm
+$(SELFTEST_OBJS): $(KSFT_HDRS) $(IOCTLS_HDR)
+$(SELFTEST_OBJS): CPPFLAGS += -isystem $(KSFT_DIR) -Iselftests/vm -I$(OUT)/selftests/mbox
 
 $(OUT)/selftests/mbox/module_test: $(OUT)/selftests/vm/modload.o
 $(OUT)/selftests/mbox/module_test: LDLIBS += -lkmod
@@ -42,9 +48,10 @@ $(OUT)/selftests/mbox/module_test: LDLIBS += -lkmod
 $(OUT)/selftests/mbox/%: $(OUT)/selftests/mbox/%.o $(OUT)/selftests/mbox/common.o $(LIB_SO) | lib
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_MBOX) $(LDLIBS) -lpthread
 
-$(OUT)/selftests/mbox/%_32: selftests/mbox/%.c selftests/mbox/common.c $(KSFT_HDRS)
+$(OUT)/selftests/mbox/%_32: selftests/mbox/%.c selftests/mbox/common.c $(KSFT_HDRS) $(IOCTLS_HDR)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -m32 -static $(MBOX_CFLAGS) $(CPPFLAGS) -isystem $(KSFT_DIR) $(CFLAGS) \
+	$(Q)$(CC) -m32 -static $(MBOX_CFLAGS) $(CPPFLAGS) -isystem $(KSFT_DIR) \
+		-I$(OUT)/selftests/mbox $(CFLAGS) \
 		-o $@ $(filter %.c,$^) -lpthread
 
 $(OUT)/selftests/mbox/%.sh: selftests/mbox/%.sh
