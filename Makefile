@@ -95,7 +95,7 @@ clean:
 # ---------------------------------------------------------------------------
 # Dependencies and the VM test bed
 
-.PHONY: deps check demo shell
+.PHONY: deps check demo shell fuzz
 deps:
 	@selftests/vm/deps.sh
 
@@ -103,6 +103,15 @@ deps:
 check demo shell: deps
 	@$(MAKE) -s --no-print-directory all
 	@selftests/vm/run.sh $@ $(if $(filter check,$@),$(KERNELS),$(firstword $(KERNELS)))
+
+# A long fuzz (selftests/mbox/fuzz_test.c) on the first of KERNELS; make
+# check runs a short one. FUZZ_CALLS calls in all, FUZZ_SEED to replay.
+FUZZ_CALLS ?= 1000000
+fuzz: deps
+	@$(MAKE) -s --no-print-directory all
+	@T=fuzz_test MBOX_FUZZ_CALLS=$(FUZZ_CALLS) $(if $(FUZZ_SEED),MBOX_FUZZ_SEED=$(FUZZ_SEED)) \
+		MBOX_TEST_TIMEOUT=3600 VM_TIMEOUT=4000 \
+		selftests/vm/run.sh check $(firstword $(KERNELS))
 
 export OUT T KVM VM_TIMEOUT MBOX_CACHE
 
@@ -114,6 +123,7 @@ help:
 	@echo '  check          run the selftests in QEMU on $(KERNELS)'
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
 	@echo '  shell          interactive shell in the VM with the module loaded'
+	@echo '  fuzz           a long seeded fuzz in the VM (FUZZ_CALLS=$(FUZZ_CALLS), FUZZ_SEED=)'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'

@@ -38,6 +38,10 @@ arg() {
 }
 
 MODE=$(arg mode)
+# mboxvm.env=NAME=VALUE,...: settings for the tests (MBOX_FUZZ_CALLS...).
+for kv in $(arg env | tr ',' ' '); do
+	export "$kv"
+done
 KMEMLEAK=/sys/kernel/debug/kmemleak
 export MBOX_MODULE=/mbox/mbox.ko
 
@@ -104,7 +108,7 @@ leaks_report() {
 }
 
 run_tests() {
-	timeout=$(sed -n 's/^timeout=//p' /mbox/settings)
+	timeout=${MBOX_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' /mbox/settings)}
 	want=$(arg tests | tr ',' ' ')
 	for t in $(cat /mbox/tests.list); do
 		if [ -n "$want" ]; then

@@ -20,7 +20,9 @@
 # Environment: OUT (build directory, default build), T (tests to run, comma-
 # or space-separated names from selftests/selftests.mk), KVM=1 (KVM instead
 # of TCG; nested KVM hangs on our machines), VM_TIMEOUT (seconds one VM may
-# take in all, default 2400), MBOX_CACHE (see debug-kernel.sh).
+# take in all, default 2400), MBOX_CACHE (see debug-kernel.sh), and numeric
+# MBOX_FUZZ_*, MBOX_SOAK_* and MBOX_TEST_TIMEOUT (seconds per test), which
+# reach the tests' environment in the VM.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -120,8 +122,15 @@ boot() {
 	local accel=(-accel tcg -cpu max) tests=${T:-} append serial
 	[ "${KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
 	append="console=ttyS0 loglevel=7 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1"
+	# A loaded host slows TCG enough that the IO-APIC timer check can fail
+	# and panic at boot; skip it, as virtual machines usually do.
+	append+=" no_timer_check"
 	append+=" mboxvm.mode=$mode"
 	[ -n "$tests" ] && append+=" mboxvm.tests=$(echo "$tests" | tr ' ' ',')"
+	# Test settings from the environment, e.g. "make fuzz" (see init.sh).
+	local env
+	env=$(env | grep -E '^MBOX_(FUZZ|SOAK|TEST)_[A-Z_]+=[0-9]+$' | tr '\n' ',' | sed 's/,$//' || true)
+	[ -n "$env" ] && append+=" mboxvm.env=$env"
 	if [ "$mode" = shell ]; then
 		serial=(-serial mon:stdio -serial null)
 	else
@@ -144,7 +153,7 @@ boot() {
 watch() {
 	local qpid=$1 tpid start=$SECONDS size last=0 idle=$SECONDS done_at=
 	local test_timeout vm_timeout=${VM_TIMEOUT:-2400}
-	test_timeout=$(sed -n 's/^timeout=//p' "$top/selftests/mbox/settings")
+	test_timeout=${MBOX_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$top/selftests/mbox/settings")}
 	# Nothing for this long means the guest's own per-test timeout failed.
 	local idle_limit=$((test_timeout + 120))
 
