@@ -95,7 +95,7 @@ clean:
 # ---------------------------------------------------------------------------
 # Dependencies and the VM test bed
 
-.PHONY: deps check demo shell fuzz
+.PHONY: deps check demo shell fuzz soak
 deps:
 	@selftests/vm/deps.sh
 
@@ -113,6 +113,13 @@ fuzz: deps
 		MBOX_TEST_TIMEOUT=3600 VM_TIMEOUT=4000 \
 		selftests/vm/run.sh check $(firstword $(KERNELS))
 
+# A long soak (selftests/mbox/soak_test.c); make check runs a short one.
+SOAK_MSGS ?= 20000
+soak: deps
+	@$(MAKE) -s --no-print-directory all
+	@T=soak_test MBOX_SOAK_MSGS=$(SOAK_MSGS) MBOX_TEST_TIMEOUT=3600 VM_TIMEOUT=4000 \
+		selftests/vm/run.sh check $(firstword $(KERNELS))
+
 export OUT T KVM VM_TIMEOUT MBOX_CACHE
 
 .PHONY: help
@@ -124,6 +131,7 @@ help:
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
 	@echo '  shell          interactive shell in the VM with the module loaded'
 	@echo '  fuzz           a long seeded fuzz in the VM (FUZZ_CALLS=$(FUZZ_CALLS), FUZZ_SEED=)'
+	@echo '  soak           a long kill-heavy soak in the VM (SOAK_MSGS=$(SOAK_MSGS) per producer)'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'
