@@ -9,10 +9,17 @@ VERSION := $(shell sed -n 's/^\#define MBOX_VERSION[[:space:]]*"\(.*\)"$$/\1/p' 
 SOVERSION := 1
 
 OUT ?= build
+# Installation directories, as the GNU coding standards name them. LIBDIR
+# is multiarch (lib/x86_64-linux-gnu) when the compiler knows its triplet:
+# ld.so and pkg-config on Debian search there, under /usr and /usr/local.
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 # The kernel to build the module for: the running one when its build tree is
@@ -38,6 +45,7 @@ all: module lib tools selftests
 
 include lib/lib.mk
 include tools/tools.mk
+include dkms/dkms.mk
 include selftests/selftests.mk
 
 $(OUT)/%.o: %.c
@@ -78,6 +86,9 @@ style:
 	perl $(STYLE_DIR)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,BIT_MACRO -f uapi/linux/*.h
 
+# Installs kmod/mbox.ko into /lib/modules/<KDIR's release>/extra and runs
+# depmod for that release; KDIR=/lib/modules/<release>/build picks another
+# installed kernel.
 install-module: module
 	+$(KBUILD) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(notdir $(patsubst %/build,%,$(realpath $(KDIR))))
@@ -100,9 +111,15 @@ deps:
 	@selftests/vm/deps.sh
 
 # deps first, then a fresh make: KDIR is only known once the headers exist.
-check demo shell: deps
+# check runs the host tests (selftests/host/) first, then the VMs, and fails
+# if either did.
+check: deps
 	@$(MAKE) -s --no-print-directory all
-	@selftests/vm/run.sh $@ $(if $(filter check,$@),$(KERNELS),$(firstword $(KERNELS)))
+	@selftests/host/run.sh; host=$$?; selftests/vm/run.sh check $(KERNELS) && exit $$host
+
+demo shell: deps
+	@$(MAKE) -s --no-print-directory all
+	@selftests/vm/run.sh $@ $(firstword $(KERNELS))
 
 export OUT T KVM VM_TIMEOUT MBOX_CACHE
 
@@ -121,4 +138,11 @@ help:
 	@echo '  style          checkpatch over the kernel and uapi sources'
 	@echo '  install        install libmbox, its headers, pkg-config file and tools'
 	@echo '  install-module install mbox.ko for KDIR and run depmod'
+	@echo '  install-dkms   install the module sources for DKMS in $(DKMS_SRCDIR)'
+	@echo '  dkms.conf      write $(DKMS_CONF) with the version filled in'
 	@echo '  clean          remove build products'
+
+# The version, for scripts.
+.PHONY: print-version
+print-version:
+	@echo $(VERSION)
