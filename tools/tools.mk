@@ -7,9 +7,9 @@ TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh
 .PHONY: tools install-tools
 tools: $(TOOLS)
 
-$(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(LIB_SO) | lib
+$(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(OUT)/tools/mboxctl/watch.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_MBOX) -lm
 
 $(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
 	@mkdir -p $(@D)

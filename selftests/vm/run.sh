@@ -109,6 +109,8 @@ build_initramfs() {
 		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 	done <"$out/selftests/mbox/tests.list"
 	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
+	# A JSON parser, for the tests of mboxctl --json.
+	cp "$(command -v jq)" "$root/usr/bin/"
 	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
 	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
