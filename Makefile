@@ -45,6 +45,7 @@ all: module lib tools selftests
 
 include lib/lib.mk
 include tools/tools.mk
+include man/man.mk
 include dkms/dkms.mk
 include selftests/selftests.mk
 
@@ -97,7 +98,7 @@ install-module: module
 # Install, clean
 
 .PHONY: install clean
-install: install-lib install-tools
+install: install-lib install-tools install-man
 
 clean:
 	-$(KBUILD) clean 2>/dev/null
@@ -136,7 +137,9 @@ help:
 	@echo '  module-debug   the same with -DDEBUG'
 	@echo '  sparse         sparse (C=2) over the module'
 	@echo '  style          checkpatch over the kernel and uapi sources'
-	@echo '  install        install libmbox, its headers, pkg-config file and tools'
+	@echo '  install        install libmbox, its headers, pkg-config file, mboxctl,'
+	@echo '                 its bash completion and the man pages (PREFIX, DESTDIR, LIBDIR)'
+	@echo '  man-lint       check the man pages (mandoc -T lint, man -l, coverage)'
 	@echo '  install-module install mbox.ko for KDIR and run depmod'
 	@echo '  install-dkms   install the module sources for DKMS in $(DKMS_SRCDIR)'
 	@echo '  dkms.conf      write $(DKMS_CONF) with the version filled in'

@@ -22,3 +22,5 @@ $(OUT)/bin/mboxctl-session.sh: tools/demo/mboxctl-session.sh
 install-tools: tools
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(OUT)/bin/mboxctl $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 tools/mboxctl/mboxctl.bash $(DESTDIR)$(BASHCOMPDIR)/mboxctl

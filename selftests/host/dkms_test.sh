@@ -72,7 +72,8 @@ for k in $kernels; do
 	else
 		not_ok "... mbox.ko is built for $k (found '$ko', vermagic '$magic')"
 	fi
-	if dkms_ status -m mbox -v "$version" -k "$k" 2>/dev/null | grep -q ": built"; then
+	status=$(dkms_ status -m mbox -v "$version" -k "$k" 2>/dev/null)
+	if [[ "$status" == *": built"* ]]; then
 		ok "... dkms status says built"
 	else
 		not_ok "... dkms status says built"

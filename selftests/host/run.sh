@@ -19,7 +19,7 @@ if [ -n "${T:-}" ]; then
 	want=
 	for t in $(echo "$T" | tr ',' ' '); do
 		t=${t%.sh}
-		echo "$all" | grep -qx "$t" && want+=" $t"
+		grep -qx "$t" <<<"$all" && want+=" $t"
 	done
 fi
 [ -n "$want" ] || exit 0
