@@ -41,10 +41,11 @@ LDLIBS_MBOX := -L$(OUT)/lib -lmbox -Wl,-rpath,'$$ORIGIN/../lib'
 Q := $(if $(V),,@)
 
 .PHONY: all
-all: module lib tools selftests
+all: module lib tools examples selftests
 
 include lib/lib.mk
 include tools/tools.mk
+include examples/examples.mk
 include man/man.mk
 include dkms/dkms.mk
 include selftests/selftests.mk

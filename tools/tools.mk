@@ -2,7 +2,8 @@
 #
 # Command-line tools, linked against the shared libmbox.
 
-TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh
+TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh \
+	$(OUT)/bin/mbox-examples.sh
 
 .PHONY: tools install-tools
 tools: $(TOOLS)
@@ -15,7 +16,7 @@ $(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX)
 
-$(OUT)/bin/mboxctl-session.sh: tools/demo/mboxctl-session.sh
+$(OUT)/bin/%.sh: tools/demo/%.sh
 	@mkdir -p $(@D)
 	$(Q)install -m 755 $< $@
 

@@ -7,8 +7,9 @@
 # "not ok - host: NAME", then "# host: N passed, N failed", and exits 1 if
 # any failed (exit status 4 of a test is a skip).
 #
-# Environment: T, as for the VM runner; host tests named in it run, and
-# the rest of T is left for the VM. With T unset every host test runs.
+# Environment: T, as for the VM runner; host tests named in it run (and
+# install_test for the VM's examples_test.sh), and the rest of T is left
+# for the VM. With T unset every host test runs.
 set -uo pipefail
 
 hostdir=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +21,8 @@ if [ -n "${T:-}" ]; then
 	for t in $(echo "$T" | tr ',' ' '); do
 		t=${t%.sh}
 		grep -qx "$t" <<<"$all" && want+=" $t"
+		# The VM's examples_test runs what install_test builds.
+		[ "$t" = examples_test ] && want+=" install_test"
 	done
 fi
 [ -n "$want" ] || exit 0

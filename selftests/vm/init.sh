@@ -129,7 +129,7 @@ check)
 	;;
 demo)
 	load
-	{ mbox-demo && mboxctl-session.sh; } >&3 2>&1
+	{ mbox-demo && mboxctl-session.sh && mbox-examples.sh; } >&3 2>&1
 	result demo "$([ $? = 0 ] && echo ok || echo fail)"
 	unload
 	;;

@@ -112,7 +112,12 @@ build_initramfs() {
 	# A JSON parser, for the tests of mboxctl --json.
 	cp "$(command -v jq)" "$root/usr/bin/"
 	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
-	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
+	# The examples: built in the tree (make demo), and built against an
+	# installed tree by selftests/host/install_test.sh, when it ran.
+	mkdir -p "$root/mbox/examples/tree"
+	find "$out/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/mbox/examples/tree/" \;
+	[ -d "$out/installed/shared" ] && cp -r "$out"/installed/{shared,static,lib} "$root/mbox/examples/"
+	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/*
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
 }
 
