@@ -123,6 +123,12 @@ demo shell: deps
 	@$(MAKE) -s --no-print-directory all
 	@selftests/vm/run.sh $@ $(firstword $(KERNELS))
 
+# Beside "make shell", in another terminal: the VM's live "mboxctl watch".
+.PHONY: watch
+watch:
+	@test -f $(OUT)/vm/watch.port || { echo "no 'make shell' is running" >&2; exit 1; }
+	@bash -c 'exec 3<>/dev/tcp/127.0.0.1/$$(cat $(OUT)/vm/watch.port) && exec cat <&3'
+
 export OUT T KVM VM_TIMEOUT MBOX_CACHE
 
 .PHONY: help
@@ -133,6 +139,7 @@ help:
 	@echo '  check          run the selftests in QEMU on $(KERNELS)'
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
 	@echo '  shell          interactive shell in the VM with the module loaded'
+	@echo '  watch          beside make shell: the live mboxctl watch of its VM'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'

@@ -121,6 +121,15 @@ build_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
 }
 
+# A local TCP port nobody listens on, from 5556 up.
+free_port() {
+	local p
+	for p in $(seq 5556 5656); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	die "no free TCP port for the live view"
+}
+
 # Boot the VM in $mode; results go to $work/results.log, the kernel log to
 # $work/console.log. Returns when QEMU has exited.
 boot() {
@@ -130,7 +139,11 @@ boot() {
 	append+=" mboxvm.mode=$mode"
 	[ -n "$tests" ] && append+=" mboxvm.tests=$(echo "$tests" | tr ' ' ',')"
 	if [ "$mode" = shell ]; then
-		serial=(-serial mon:stdio -serial null)
+		# The second port carries a live "mboxctl watch" to "make watch".
+		watch_port=$(free_port)
+		echo "$watch_port" >"$out/vm/watch.port"
+		echo "# a live view of the mailboxes and rings: run 'make watch' in another terminal"
+		serial=(-serial mon:stdio -serial "tcp:127.0.0.1:$watch_port,server=on,wait=off")
 	else
 		serial=(-serial "file:$work/console.log" -serial "file:$work/results.log")
 	fi
@@ -141,6 +154,7 @@ boot() {
 	      -append "$append" "${serial[@]}")
 	if [ "$mode" = shell ]; then
 		"${qemu[@]}"
+		rm -f "$out/vm/watch.port"
 		return
 	fi
 	"${qemu[@]}" </dev/null >"$work/qemu.log" 2>&1 &
