@@ -512,13 +512,13 @@ static char *read_stdin(size_t max, size_t *len)
 static int send_batch(struct mbox *mb, const struct mbox_sendopts *opts,
 		      char **msgs, int n, const char *what)
 {
-	struct mbox_msgvec *vec = calloc(n, sizeof(*vec));
+	struct mbox_msg *vec = calloc(n, sizeof(*vec));
 	int i, ret, err;
 
 	if (!vec)
 		return fail("send", what, ENOMEM);
 	for (i = 0; i < n; i++) {
-		vec[i].buf = (uintptr_t)msgs[i];
+		vec[i].buf = msgs[i];
 		vec[i].len = strlen(msgs[i]);
 		vec[i].prio = opts->prio;
 	}
@@ -624,7 +624,7 @@ static int recv_batch(struct mbox *mb, const struct io_opts *o,
 	struct mbox_recvopts opts = {
 		.flags = o->flags, .timeout_ns = o->timeout_ns, .from = o->pid,
 	};
-	struct mbox_msgvec *vec = calloc(o->count, sizeof(*vec));
+	struct mbox_msg *vec = calloc(o->count, sizeof(*vec));
 	char *bufs = malloc((size_t)o->count * (msg_size ? msg_size : 1));
 	int i, n, err, ret = 0;
 
@@ -634,16 +634,16 @@ static int recv_batch(struct mbox *mb, const struct io_opts *o,
 		return fail("recv", name, ENOMEM);
 	}
 	for (i = 0; i < (int)o->count; i++) {
-		vec[i].buf = (uintptr_t)(bufs + (size_t)i * msg_size);
+		vec[i].buf = bufs + (size_t)i * msg_size;
 		vec[i].len = msg_size;
 	}
 	n = mbox_recv_batch(mb, vec, o->count, &opts, &err);
 	for (i = 0; i < n && !ret; i++) {
 		if (o->info)
-			fprintf(stderr, "pid %u uid %u gid %u prio %u len %u\n",
-				vec[i].pid, vec[i].uid, vec[i].gid, vec[i].prio,
-				vec[i].len);
-		ret = write_all((void *)(uintptr_t)vec[i].buf, vec[i].len);
+			fprintf(stderr, "pid %d uid %u gid %u prio %u len %zu\n",
+				(int)vec[i].pid, (unsigned int)vec[i].uid,
+				(unsigned int)vec[i].gid, vec[i].prio, vec[i].len);
+		ret = write_all(vec[i].buf, vec[i].len);
 		if (!ret)
 			ret = write_all("\n", 1);
 	}
