@@ -4,7 +4,8 @@
 # man_test.sh: the man pages render with no warning under "mandoc -T lint"
 # and "man -l" (groff), and they keep up with the code. (mandoc's STYLE
 # level, below warnings, also reports the cross-references to pages not
-# installed yet; those are not checked.)
+# installed yet and ".Os Linux", which groff needs or it prints "BSD" in
+# the footer; those are not checked.)
 #  - every MBOX_IOC_* command of the uapi header is in mbox(4);
 #  - every function libmbox exports (lib/libmbox.map) and every inline
 #    function of <libmbox.h> is named by a section 3 page, and "man NAME"
