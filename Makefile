@@ -134,7 +134,7 @@ export OUT T KVM VM_TIMEOUT MBOX_CACHE
 .PHONY: help
 help:
 	@echo 'Targets:'
-	@echo '  all (default)  module, libmbox, tools and selftests'
+	@echo '  all (default)  module, libmbox, tools, examples and selftests'
 	@echo '  demo           run the demo in a QEMU VM (installs dependencies)'
 	@echo '  check          run the selftests in QEMU on $(KERNELS)'
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
