@@ -9,10 +9,17 @@ VERSION := $(shell sed -n 's/^\#define MBOX_VERSION[[:space:]]*"\(.*\)"$$/\1/p' 
 SOVERSION := 1
 
 OUT ?= build
+# Installation directories, as the GNU coding standards name them. LIBDIR
+# is multiarch (lib/x86_64-linux-gnu) when the compiler knows its triplet:
+# ld.so and pkg-config on Debian search there, under /usr and /usr/local.
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 # The kernel to build the module for: the running one when its build tree is
@@ -34,10 +41,13 @@ LDLIBS_MBOX := -L$(OUT)/lib -lmbox -Wl,-rpath,'$$ORIGIN/../lib'
 Q := $(if $(V),,@)
 
 .PHONY: all
-all: module lib tools selftests
+all: module lib tools examples selftests
 
 include lib/lib.mk
 include tools/tools.mk
+include examples/examples.mk
+include man/man.mk
+include dkms/dkms.mk
 include selftests/selftests.mk
 
 $(OUT)/%.o: %.c
@@ -78,6 +88,9 @@ style:
 	perl $(STYLE_DIR)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,BIT_MACRO -f uapi/linux/*.h
 
+# Installs kmod/mbox.ko into /lib/modules/<KDIR's release>/extra and runs
+# depmod for that release; KDIR=/lib/modules/<release>/build picks another
+# installed kernel.
 install-module: module
 	+$(KBUILD) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(notdir $(patsubst %/build,%,$(realpath $(KDIR))))
@@ -86,7 +99,7 @@ install-module: module
 # Install, clean
 
 .PHONY: install clean
-install: install-lib install-tools
+install: install-lib install-tools install-man
 
 clean:
 	-$(KBUILD) clean 2>/dev/null
@@ -100,9 +113,21 @@ deps:
 	@selftests/vm/deps.sh
 
 # deps first, then a fresh make: KDIR is only known once the headers exist.
-check demo shell: deps
+# check runs the host tests (selftests/host/) first, then the VMs, and fails
+# if either did.
+check: deps
 	@$(MAKE) -s --no-print-directory all
-	@selftests/vm/run.sh $@ $(if $(filter check,$@),$(KERNELS),$(firstword $(KERNELS)))
+	@selftests/host/run.sh; host=$$?; selftests/vm/run.sh check $(KERNELS) && exit $$host
+
+demo shell: deps
+	@$(MAKE) -s --no-print-directory all
+	@selftests/vm/run.sh $@ $(firstword $(KERNELS))
+
+# Beside "make shell", in another terminal: the VM's live "mboxctl watch".
+.PHONY: watch
+watch:
+	@test -f $(OUT)/vm/watch.port || { echo "no 'make shell' is running" >&2; exit 1; }
+	@bash -c 'exec 3<>/dev/tcp/127.0.0.1/$$(cat $(OUT)/vm/watch.port) && exec cat <&3'
 
 # A long fuzz (selftests/mbox/fuzz_test.c) on the first of KERNELS; make
 # check runs a short one. FUZZ_CALLS calls in all, FUZZ_SEED to replay.
@@ -125,11 +150,12 @@ export OUT T KVM VM_TIMEOUT MBOX_CACHE
 .PHONY: help
 help:
 	@echo 'Targets:'
-	@echo '  all (default)  module, libmbox, tools and selftests'
+	@echo '  all (default)  module, libmbox, tools, examples and selftests'
 	@echo '  demo           run the demo in a QEMU VM (installs dependencies)'
 	@echo '  check          run the selftests in QEMU on $(KERNELS)'
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
 	@echo '  shell          interactive shell in the VM with the module loaded'
+	@echo '  watch          beside make shell: the live mboxctl watch of its VM'
 	@echo '  fuzz           a long seeded fuzz in the VM (FUZZ_CALLS=$(FUZZ_CALLS), FUZZ_SEED=)'
 	@echo '  soak           a long kill-heavy soak in the VM (SOAK_MSGS=$(SOAK_MSGS) per producer)'
 	@echo '  deps           install the Debian packages the project needs'
@@ -137,6 +163,15 @@ help:
 	@echo '  module-debug   the same with -DDEBUG'
 	@echo '  sparse         sparse (C=2) over the module'
 	@echo '  style          checkpatch over the kernel and uapi sources'
-	@echo '  install        install libmbox, its headers, pkg-config file and tools'
+	@echo '  install        install libmbox, its headers, pkg-config file, mboxctl,'
+	@echo '                 its bash completion and the man pages (PREFIX, DESTDIR, LIBDIR)'
+	@echo '  man-lint       check the man pages (mandoc -T lint, man -l, coverage)'
 	@echo '  install-module install mbox.ko for KDIR and run depmod'
+	@echo '  install-dkms   install the module sources for DKMS in $(DKMS_SRCDIR)'
+	@echo '  dkms.conf      write $(DKMS_CONF) with the version filled in'
 	@echo '  clean          remove build products'
+
+# The version, for scripts.
+.PHONY: print-version
+print-version:
+	@echo $(VERSION)

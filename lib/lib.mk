@@ -29,9 +29,11 @@ $(OUT)/lib/libmbox.so: $(OUT)/lib/libmbox.so.$(SOVERSION)
 $(LIB_A): $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# Written again at install time, for the PREFIX and LIBDIR given then.
+PC_SED := sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+	-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|'
 $(LIB_PC): lib/libmbox.pc.in kmod/mbox.h
-	$(Q)sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
-		-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(VERSION)|' $< > $@
+	$(Q)$(PC_SED) $< > $@
 
 install-lib: lib
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux
@@ -39,7 +41,7 @@ install-lib: lib
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmbox.so.$(SOVERSION)
 	ln -sf libmbox.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmbox.so
-	install -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SED) lib/libmbox.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmbox.pc
 	install -m 644 lib/include/libmbox.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 uapi/linux/mbox.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	$(if $(DESTDIR),,-ldconfig)

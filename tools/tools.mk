@@ -2,23 +2,26 @@
 #
 # Command-line tools, linked against the shared libmbox.
 
-TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh
+TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh \
+	$(OUT)/bin/mbox-examples.sh
 
 .PHONY: tools install-tools
 tools: $(TOOLS)
 
-$(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(LIB_SO) | lib
+$(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(OUT)/tools/mboxctl/watch.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_MBOX) -lm
 
 $(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX)
 
-$(OUT)/bin/mboxctl-session.sh: tools/demo/mboxctl-session.sh
+$(OUT)/bin/%.sh: tools/demo/%.sh
 	@mkdir -p $(@D)
 	$(Q)install -m 755 $< $@
 
 install-tools: tools
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(OUT)/bin/mboxctl $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 tools/mboxctl/mboxctl.bash $(DESTDIR)$(BASHCOMPDIR)/mboxctl

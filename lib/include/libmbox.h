@@ -199,7 +199,8 @@ struct mbox_msginfo {
 /**
  * mbox_sendmsg() - send one message with any option
  * @mb:		the handle; with @opts->to, any handle opened for writing,
- *		bound or not (see mbox_device_open())
+ *		bound or not (see mbox_device_open()), or NULL to use a
+ *		temporary one (-EINVAL: NULL without @opts->to)
  * @buf:	the message
  * @len:	its length
  * @opts:	NULL for a plain blocking send at priority 0
@@ -262,6 +263,8 @@ int mbox_device_open(struct mbox **mbp);
  * @len:	its length
  * @flags:	0, or MBOX_SEND_NONBLOCK and/or MBOX_SEND_SYNC
  *
+ * The short form of mbox_sendmsg() with @opts->to = @pid, at priority 0
+ * and without a timeout; mbox_sendmsg() takes those too.
  * Return: as mbox_sendmsg().
  */
 int mbox_sendto(struct mbox *mb, pid_t pid, const void *buf, size_t len,
@@ -285,10 +288,24 @@ ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
  * Batches, like sendmmsg(2) and recvmmsg(2)
  */
 
+/*
+ * One message of a batch: an iovec, with what a message carries. libmbox
+ * turns an array of them into the kernel's struct mbox_msgvec.
+ */
+struct mbox_msg {
+	void *buf;		/* the message (send), or where to put it */
+	size_t len;		/* its length (send), or the size of buf; on
+				 * receive, set to the message's length */
+	unsigned int prio;	/* send: its priority; receive: set */
+	pid_t pid;		/* receive: the sender, as in mbox_msginfo */
+	uid_t uid;		/* receive: its effective uid and gid */
+	gid_t gid;
+};
+
 /**
  * mbox_send_batch() - send up to @count messages in one call
- * @mb:		the handle
- * @vec:	the messages: buf, len and prio of each (the rest 0)
+ * @mb:		the handle; NULL with @opts->to, as for mbox_sendmsg()
+ * @msgs:	the messages: buf, len and prio of each
  * @count:	1 to MBOX_BATCH_MAX
  * @opts:	NULL, or flags (not MBOX_SEND_SYNC; MBOX_BATCH_WAITALL to let
  *		every message block, not only the first), timeout for the
@@ -298,15 +315,16 @@ ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
  *
  * Return: how many messages were sent, in order, or -errno if none was.
  */
-int mbox_send_batch(struct mbox *mb, struct mbox_msgvec *vec,
+int mbox_send_batch(struct mbox *mb, struct mbox_msg *msgs,
 		    unsigned int count, const struct mbox_sendopts *opts,
 		    int *error);
 
 /**
  * mbox_recv_batch() - receive up to @count messages in one call
  * @mb:		the handle
- * @vec:	buf and len (the buffer size) of each; on return len is the
- *		message's length, and prio, pid, uid and gid are filled in
+ * @msgs:	buf and len (the buffer size) of each; for each message
+ *		received, len is set to its length, and prio, pid, uid and
+ *		gid are filled in
  * @count:	1 to MBOX_BATCH_MAX
  * @opts:	NULL, or flags (not MBOX_RECV_PEEK; MBOX_BATCH_WAITALL to let
  *		every message block, not only the first), timeout for the
@@ -316,7 +334,7 @@ int mbox_send_batch(struct mbox *mb, struct mbox_msgvec *vec,
  *
  * Return: how many messages were received, or -errno if none was.
  */
-int mbox_recv_batch(struct mbox *mb, struct mbox_msgvec *vec,
+int mbox_recv_batch(struct mbox *mb, struct mbox_msg *msgs,
 		    unsigned int count, const struct mbox_recvopts *opts,
 		    int *error);
 

@@ -5,6 +5,8 @@
  * at once is safe.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +187,27 @@ int mbox_list(struct mbox_list_entry **entries, unsigned int *count)
 	return 0;
 }
 
+/*
+ * The ioctl @cmd on @mb; with no handle (send(P) only: @to > 0), on a
+ * descriptor opened for writing for the one call, as mbox_sendto() does.
+ */
+static int send_ioctl(struct mbox *mb, pid_t to, unsigned long cmd, void *args)
+{
+	struct mbox *tmp = NULL;
+	int ret;
+
+	if (mb)
+		return mbox__ioctl(mb->fd, cmd, args);
+	if (to <= 0)
+		return -EINVAL;
+	ret = mbox_device_open(&tmp);
+	if (ret)
+		return ret;
+	ret = mbox__ioctl(tmp->fd, cmd, args);
+	mbox_close(tmp);
+	return ret;
+}
+
 int mbox_sendmsg(struct mbox *mb, const void *buf, size_t len,
 		 const struct mbox_sendopts *opts)
 {
@@ -206,7 +229,7 @@ int mbox_sendmsg(struct mbox *mb, const void *buf, size_t len,
 			return -EINVAL;
 		}
 	}
-	return mbox_send_args(mb, &args);
+	return send_ioctl(mb, args.pid, MBOX_IOC_SEND, &args);
 }
 
 static void fill_info(struct mbox_msginfo *info, uint32_t len, uint32_t prio,
@@ -274,20 +297,10 @@ int mbox_sendto(struct mbox *mb, pid_t pid, const void *buf, size_t len,
 		unsigned int flags)
 {
 	struct mbox_sendopts opts = { .flags = flags, .to = pid };
-	struct mbox *tmp = NULL;
-	int ret;
 
 	if (pid <= 0)
 		return -EINVAL;
-	if (!mb) {
-		ret = mbox_device_open(&tmp);
-		if (ret)
-			return ret;
-		mb = tmp;
-	}
-	ret = mbox_sendmsg(mb, buf, len, &opts);
-	mbox_close(tmp);
-	return ret;
+	return mbox_sendmsg(mb, buf, len, &opts);
 }
 
 ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
@@ -300,51 +313,102 @@ ssize_t mbox_recvfrom(struct mbox *mb, pid_t pid, void *buf, size_t len,
 	return mbox_recvmsg(mb, buf, len, &opts, info);
 }
 
-static int batch(struct mbox *mb, unsigned long cmd, struct mbox_msgvec *vec,
+/* Most struct mbox_msgvec a batch keeps on the stack. */
+#define BATCH_STACK	32
+
+/*
+ * MBOX_IOC_SEND_BATCH or MBOX_IOC_RECV_BATCH on @msgs, through the uapi's
+ * struct mbox_msgvec (a __u64 buffer, __u32 lengths, padding to zero).
+ */
+static int batch(struct mbox *mb, unsigned long cmd, struct mbox_msg *msgs,
 		 unsigned int count, unsigned int flags, uint64_t timeout_ns,
-		 uint32_t pid, int *error)
+		 pid_t pid, int *error)
 {
+	struct mbox_msgvec stack[BATCH_STACK], *vec = stack;
 	struct mbox_batch args = {
-		.vec = (uintptr_t)vec,
 		.count = count,
 		.flags = flags,
 		.timeout_ns = timeout_ns,
 		.pid = pid,
 	};
+	bool send = cmd == MBOX_IOC_SEND_BATCH;
+	unsigned int i;
 	int ret;
 
-	ret = mbox__ioctl(mb->fd, cmd, &args);
+	if (count > MBOX_BATCH_MAX) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (count > BATCH_STACK) {
+		vec = calloc(count, sizeof(*vec));
+		if (!vec) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	} else {
+		memset(stack, 0, sizeof(stack));
+	}
+	for (i = 0; i < count; i++) {
+		vec[i].buf = (uintptr_t)msgs[i].buf;
+		if (msgs[i].len > UINT32_MAX && send) {
+			ret = -EMSGSIZE;
+			goto out;
+		}
+		vec[i].len = msgs[i].len > UINT32_MAX ? UINT32_MAX : msgs[i].len;
+		vec[i].prio = send ? msgs[i].prio : 0;
+	}
+	args.vec = (uintptr_t)vec;
+	ret = send ? send_ioctl(mb, pid, cmd, &args)
+		   : mbox__ioctl(mb->fd, cmd, &args);
+	if (!send) {
+		for (i = 0; i < args.done; i++) {
+			msgs[i].len = vec[i].len;
+			msgs[i].prio = vec[i].prio;
+			msgs[i].pid = vec[i].pid;
+			msgs[i].uid = vec[i].uid;
+			msgs[i].gid = vec[i].gid;
+		}
+	}
+out:
+	if (vec != stack)
+		free(vec);
 	if (error)
 		*error = ret < 0 ? -ret : (int)args.error;
 	return ret;
 }
 
-int mbox_send_batch(struct mbox *mb, struct mbox_msgvec *vec,
+int mbox_send_batch(struct mbox *mb, struct mbox_msg *msgs,
 		    unsigned int count, const struct mbox_sendopts *opts,
 		    int *error)
 {
 	unsigned int flags = opts ? opts->flags : 0;
-	uint32_t pid = 0;
+	pid_t pid = 0;
 
 	if (opts && opts->to > 0) {
 		flags |= MBOX_SEND_TO_PID;
 		pid = opts->to;
+	} else if (opts && opts->to < 0) {
+		return -EINVAL;
 	}
-	return batch(mb, MBOX_IOC_SEND_BATCH, vec, count, flags,
+	return batch(mb, MBOX_IOC_SEND_BATCH, msgs, count, flags,
 		     opts ? opts->timeout_ns : 0, pid, error);
 }
 
-int mbox_recv_batch(struct mbox *mb, struct mbox_msgvec *vec,
+int mbox_recv_batch(struct mbox *mb, struct mbox_msg *msgs,
 		    unsigned int count, const struct mbox_recvopts *opts,
 		    int *error)
 {
 	unsigned int flags = opts ? opts->flags : 0;
-	uint32_t pid = 0;
+	pid_t pid = 0;
 
+	if (!mb)
+		return -EINVAL;
 	if (opts && opts->from > 0) {
 		flags |= MBOX_RECV_FROM;
 		pid = opts->from;
+	} else if (opts && opts->from < 0) {
+		return -EINVAL;
 	}
-	return batch(mb, MBOX_IOC_RECV_BATCH, vec, count, flags,
+	return batch(mb, MBOX_IOC_RECV_BATCH, msgs, count, flags,
 		     opts ? opts->timeout_ns : 0, pid, error);
 }

@@ -238,6 +238,143 @@ expect 0 "ring rm" mboxctl ring rm "$g"
 expect 1 "ring rm again" mboxctl ring rm "$g"
 stderr_has "ENOENT" "... says ENOENT"
 
+# --help: every command the global usage lists, and every ring command.
+expect 0 "--help" mboxctl --help
+cmds=$(sed -nE 's/^(usage:)? +mboxctl ([a-z]+).*/\2/p' "$tmp/out" | uniq)
+rcmds=$(sed -nE 's/^(usage:)? +mboxctl ring ([a-z]+).*/\2/p' "$tmp/out")
+if [ "$(echo $cmds | wc -w)" -ge 10 ] && [ "$(echo $rcmds | wc -w)" -ge 5 ]; then
+	ok "--help lists the commands: $(echo $cmds)"
+else
+	not_ok "--help lists the commands: '$(echo $cmds)' / '$(echo $rcmds)'"
+fi
+for c in $cmds; do
+	expect 0 "$c --help" mboxctl "$c" --help
+	if head -n 1 "$tmp/out" | grep -q "^usage: mboxctl $c "; then
+		ok "... prints the usage of $c"
+	else
+		not_ok "... prints the usage of $c: '$(head -n 1 "$tmp/out")'"
+	fi
+done
+for c in $rcmds; do
+	expect 0 "ring $c --help" mboxctl ring "$c" --help
+	if head -n 1 "$tmp/out" | grep -q "^usage: mboxctl ring $c "; then
+		ok "... prints the usage of ring $c"
+	else
+		not_ok "... prints the usage of ring $c: '$(head -n 1 "$tmp/out")'"
+	fi
+done
+expect 2 "ring with an unknown command and --help" mboxctl ring frobnicate --help
+
+# --json, read by a real parser (jq) and checked against the text output
+# and the values the kernel must report.
+# jqt DESCRIPTION FILTER: jq -e FILTER holds on the last command's stdout.
+jqt() {
+	if jq -e "$2" "$tmp/out" >/dev/null 2>"$tmp/jqerr"; then
+		ok "$1"
+	else
+		not_ok "$1: $2"
+		sed 's/^/#   /' "$tmp/out" "$tmp/jqerr"
+	fi
+}
+expect 0 "info" mboxctl info
+cp "$tmp/out" "$tmp/info.txt"
+expect 0 "info --json" mboxctl info --json
+jqt "info --json has as many fields as info" "length == $(wc -l <"$tmp/info.txt")"
+while read -r key val; do
+	key=${key%:}
+	jqt "info --json: $key is $val" ".$key == $((val))"
+done <"$tmp/info.txt"
+
+j=json-$$
+expect 0 "create for --json" mboxctl create -x -c 5 -s 100 -m 640 "$j"
+mboxctl send "$j" ab && mboxctl send -P 3 "$j" cde && mboxctl recv "$j" >/dev/null &&
+	mboxctl send "$j" fghi
+expect 0 "stat --json" mboxctl stat --json "$j"
+jqt "stat --json: name, attributes" \
+	".name == \"$j\" and .capacity == 5 and .msg_size == 100 and .mode == 416 and .unbounded == false and .rendezvous == false and .unlinked == false"
+jqt "stat --json: queued 2 messages, 6 bytes" ".queued == 2 and .queued_bytes == 6"
+jqt "stat --json: 3 sent, 1 received" ".sent == 3 and .received == 1"
+jqt "stat --json: nobody bound or waiting" \
+	".readers == 0 and .writers == 0 and .waiting_senders == 0 and .waiting_receivers == 0"
+expect 0 "stat" mboxctl stat "$j"
+if grep -q "queued: *2 messages, 6 bytes" "$tmp/out" && grep -q "total: *3 sent, 1 received" "$tmp/out"; then
+	ok "stat says the same"
+else
+	not_ok "stat says the same"
+	sed 's/^/#   /' "$tmp/out"
+fi
+mboxctl recv -n "$j" >/dev/null && mboxctl recv -n "$j" >/dev/null
+mboxctl recv -t 60 "$j" >"$tmp/bg" 2>&1 &
+bg=$!
+for i in $(seq 1 200); do
+	mboxctl stat --json "$j" | jq -e '.waiting_receivers == 1' >/dev/null && break
+	sleep 0.05
+done
+expect 0 "stat --json with a blocked receiver" mboxctl stat --json "$j"
+jqt "stat --json: 1 reader bound, 1 receiver waiting" \
+	".readers == 1 and .waiting_receivers == 1 and .queued == 0"
+mboxctl send "$j" bye
+wait $bg
+
+w='we"ird\name'
+expect 0 "create a mailbox whose name has a quote and a backslash" mboxctl create -x "$w"
+expect 0 "ls --json" mboxctl ls --json
+jqt "ls --json is an array of objects" 'type == "array" and all(.[]; type == "object")'
+jqt "ls --json: the mailbox, with its queue" \
+	"[.[] | select(.name == \"$j\")] | length == 1 and .[0].type == \"mailbox\" and .[0].queued == 0 and .[0].mode == 416"
+jqt "ls --json: the odd name, escaped" '[.[] | select(.name == "we\"ird\\name")] | length == 1'
+expect 0 "rm it" mboxctl rm "$w"
+
+g2=jring-$$
+expect 0 "ring create for --json" mboxctl ring create -x -s 4096 "$g2"
+expect 0 "ring push 3 records" mboxctl ring push "$g2" one two three
+expect 0 "ring pop 1" mboxctl ring pop "$g2"
+expect 0 "ring stat --json" mboxctl ring stat --json "$g2"
+jqt "ring stat --json: size, positions" \
+	".name == \"$g2\" and .size == 4096 and .prod == 48 and .cons == 16 and .used == 32"
+jqt "ring stat --json: no roles bound, nobody asleep" \
+	".producer == 0 and .consumer == 0 and .observers == 0 and .sleepers == 0"
+expect 0 "ls --json shows the ring" mboxctl ls --json
+jqt "... as a ring" "[.[] | select(.name == \"$g2\" and .type == \"ring\")] | length == 1"
+
+# watch, bounded: two views, one after the other (stdout is no terminal).
+expect 0 "watch -c 2 -i 0.1" mboxctl watch -c 2 -i 0.1 "$j" "$g2" "missing-$$"
+if [ "$(grep -c '^mboxctl watch .* view [12],' "$tmp/out")" = 2 ]; then
+	ok "watch drew two views"
+else
+	not_ok "watch drew two views"
+	sed 's/^/#   /' "$tmp/out"
+fi
+if grep -q "$(printf '\033')" "$tmp/out"; then not_ok "no escape sequences off a terminal"; else ok "no escape sequences off a terminal"; fi
+if grep -q "^mailbox $j\$" "$tmp/out" && grep -q "depth .*\] 0/5, 0 B" "$tmp/out" &&
+   grep -q "^ring $g2 .*producer no, consumer no, 0 observers" "$tmp/out" &&
+   grep -q "used .*\] 32 B of 4.0 KiB" "$tmp/out"; then
+	ok "watch shows the depths"
+else
+	not_ok "watch shows the depths"
+	sed 's/^/#   /' "$tmp/out"
+fi
+# The ring's 4096 bytes in 56 cells: out=16 and in=48 both fall in cell 0.
+if grep -q '^  in       v 48$' "$tmp/out" && grep -q '^  out      ^ 16$' "$tmp/out" &&
+   grep -q '^  buffer  |#\.\{55\}|$' "$tmp/out"; then
+	ok "watch draws the ring with in and out"
+else
+	not_ok "watch draws the ring with in and out"
+	sed 's/^/#   /' "$tmp/out"
+fi
+if grep -q "rate .*in - msg/s" "$tmp/out" && grep -q "rate .*in 0.0 msg/s" "$tmp/out"; then
+	ok "rates from the second view on"
+else
+	not_ok "rates from the second view on"
+fi
+if grep -q "^mailbox missing-$$: No such file or directory" "$tmp/out"; then
+	ok "watch says a name is missing"
+else
+	not_ok "watch says a name is missing"
+fi
+expect 0 "ring rm" mboxctl ring rm "$g2"
+expect 0 "rm" mboxctl rm "$j"
+
 expect 0 "rm several" mboxctl rm "$q" "$s" "$b"
 expect 1 "rm again fails" mboxctl rm "$q"
 stderr_has "ENOENT" "... and says ENOENT"

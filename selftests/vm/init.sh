@@ -133,13 +133,19 @@ check)
 	;;
 demo)
 	load
-	{ mbox-demo && mboxctl-session.sh; } >&3 2>&1
+	{ mbox-demo && mboxctl-session.sh && mbox-examples.sh; } >&3 2>&1
 	result demo "$([ $? = 0 ] && echo ok || echo fail)"
 	unload
 	;;
 shell)
 	load
+	# The second serial port shows a live view, for "make watch" on the
+	# host; a terminal there wants CR LF.
+	stty -F /dev/ttyS1 sane 2>/dev/null
+	(while :; do mboxctl watch >/dev/ttyS1 2>&1 </dev/null; sleep 1; done) &
 	echo "mbox VM: module loaded, /dev/mbox ready; tests in /mbox/tests. 'exit' powers off."
+	echo "Try: mbox-examples.sh, or mbox-demo, while 'make watch' on the host shows"
+	echo "the mailboxes and rings live; or here: mbox-demo >/tmp/demo.log & mboxctl watch"
 	setsid cttyhack sh -l
 	unload
 	;;

@@ -111,9 +111,25 @@ build_initramfs() {
 		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 	done <"$out/selftests/mbox/tests.list"
 	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
+	# A JSON parser, for the tests of mboxctl --json.
+	cp "$(command -v jq)" "$root/usr/bin/"
 	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
-	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
+	# The examples: built in the tree (make demo), and built against an
+	# installed tree by selftests/host/install_test.sh, when it ran.
+	mkdir -p "$root/mbox/examples/tree"
+	find "$out/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/mbox/examples/tree/" \;
+	[ -d "$out/installed/shared" ] && cp -r "$out"/installed/{shared,static,lib} "$root/mbox/examples/"
+	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/*
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
+}
+
+# A local TCP port nobody listens on, from 5556 up.
+free_port() {
+	local p
+	for p in $(seq 5556 5656); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	die "no free TCP port for the live view"
 }
 
 # Boot the VM in $mode; results go to $work/results.log, the kernel log to
@@ -132,7 +148,11 @@ boot() {
 	env=$(env | grep -E '^MBOX_(FUZZ|SOAK|TEST)_[A-Z_]+=[0-9]+$' | tr '\n' ',' | sed 's/,$//' || true)
 	[ -n "$env" ] && append+=" mboxvm.env=$env"
 	if [ "$mode" = shell ]; then
-		serial=(-serial mon:stdio -serial null)
+		# The second port carries a live "mboxctl watch" to "make watch".
+		watch_port=$(free_port)
+		echo "$watch_port" >"$out/vm/watch.port"
+		echo "# a live view of the mailboxes and rings: run 'make watch' in another terminal"
+		serial=(-serial mon:stdio -serial "tcp:127.0.0.1:$watch_port,server=on,wait=off")
 	else
 		serial=(-serial "file:$work/console.log" -serial "file:$work/results.log")
 	fi
@@ -143,6 +163,7 @@ boot() {
 	      -append "$append" "${serial[@]}")
 	if [ "$mode" = shell ]; then
 		"${qemu[@]}"
+		rm -f "$out/vm/watch.port"
 		return
 	fi
 	"${qemu[@]}" </dev/null >"$work/qemu.log" 2>&1 &
@@ -273,9 +294,17 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; 
 
 case $mode in
 check)
-	[ -z "${T:-}" ] || for t in $(echo "$T" | tr ',' ' '); do
-		grep -qx "$t" "$out/selftests/mbox/tests.list" || die "no test named '$t'"
-	done
+	# Host tests (selftests/host/) in T ran before the VMs; keep the rest.
+	if [ -n "${T:-}" ]; then
+		vm_tests=
+		for t in $(echo "$T" | tr ',' ' '); do
+			[ -e "$top/selftests/host/${t%.sh}.sh" ] && continue
+			grep -qx "$t" "$out/selftests/mbox/tests.list" || die "no test named '$t'"
+			vm_tests+=" $t"
+		done
+		[ -n "$vm_tests" ] || exit 0
+		T=$vm_tests
+	fi
 	total_p=0 total_f=0 total_s=0
 	for k in "$@"; do
 		run_kernel "$k"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mboxctl: mailboxes from the shell. See usage_text below, or run
- * "mboxctl --help".
+ * mboxctl: mailboxes from the shell. See usages below, or run
+ * "mboxctl --help" and "mboxctl CMD --help"; man page mboxctl(8).
  *
  * send takes the message from its argument, or else all of standard input
  * (one message); several arguments go as one batch. recv writes the message
@@ -25,53 +25,101 @@
 
 #include <libmbox.h>
 
-enum {
-	EXIT_USAGE = 2,
-	EXIT_TIMEOUT = 3,
-	EXIT_WOULDBLOCK = 4,
+#include "mboxctl.h"
+
+/*
+ * The usage of each command, as "mboxctl CMD --help" prints it; "mboxctl
+ * --help" prints them all, then the notes below.
+ */
+static const char *const usages[][2] = {
+	{ "create", "create [-x] [-u | -r] [-m MODE] [-c CAPACITY] [-s MSG_SIZE] NAME\n"
+	  "  -x fail if it exists      -u unbounded     -r rendezvous (capacity 0)\n"
+	  "  -m mode (octal, 0600)     -c capacity      -s largest message size\n" },
+	{ "rm", "rm NAME...\n" },
+	{ "ls", "ls [--json]\n" },
+	{ "stat", "stat [--json] NAME\n" },
+	{ "send", "send [-n] [-t SECONDS] [-P PRIO] [-S] NAME [MESSAGE...]\n"
+	  "send [-n] [-t SECONDS] [-P PRIO] [-S] --to PID [MESSAGE...]\n"
+	  "  -P priority (0-31)        -S synchronous: return once received\n"
+	  "  --to PID: to that process's inbox (send(P)) instead of a mailbox\n"
+	  "  the message is MESSAGE, or else all of standard input;\n"
+	  "  several MESSAGEs go as one batch\n" },
+	{ "recv", "recv [-n] [-t SECONDS] [-f PID] [-p] [-i] [-b COUNT] NAME\n"
+	  "  -f PID only from it       -p peek: leave it queued\n"
+	  "  -i sender and priority on stderr\n"
+	  "  -b COUNT: up to COUNT messages in one batch, a newline after each\n" },
+	{ "inbox", "inbox [-n] [-t SECONDS] [-f PID] [-m MODE] [-c COUNT]\n"
+	  "  open this process's inbox (mode 0622: anyone may send) and print\n"
+	  "  COUNT messages (default 1) as \"[pid P uid U prio N] message\"\n" },
+	{ "info", "info [--json]\n" },
+	{ "watch", "watch [-i SECONDS] [-c COUNT] [NAME...]\n"
+	  "  a live view of the named mailboxes and rings (default: all), redrawn\n"
+	  "  every SECONDS (default 1) in place; -c COUNT: stop after COUNT views.\n"
+	  "  When standard output is not a terminal, views follow each other.\n" },
+	{ "ring", "ring create [-x] [-m MODE] [-s SIZE] NAME\n"
+	  "ring push [-n] [-t SECONDS] NAME [RECORD...]\n"
+	  "ring pop [-n] [-t SECONDS] [-c COUNT] NAME\n"
+	  "ring stat [--json] NAME\n"
+	  "ring rm NAME...\n"
+	  "  push and pop play the producer and consumer through the kernel,\n"
+	  "  opposite a process that maps the ring; -s data bytes (a power of\n"
+	  "  two); pop -c COUNT takes COUNT records, a newline after each\n" },
 };
 
-static const char usage_text[] =
-	"usage: mboxctl create [-x] [-u | -r] [-m MODE] [-c CAPACITY] [-s MSG_SIZE] NAME\n"
-	"       mboxctl rm NAME...\n"
-	"       mboxctl ls\n"
-	"       mboxctl stat NAME\n"
-	"       mboxctl send [-n] [-t SECONDS] [-P PRIO] [-S] NAME [MESSAGE...]\n"
-	"       mboxctl send [-n] [-t SECONDS] [-P PRIO] [-S] --to PID [MESSAGE...]\n"
-	"       mboxctl recv [-n] [-t SECONDS] [-f PID] [-p] [-i] [-b COUNT] NAME\n"
-	"       mboxctl inbox [-n] [-t SECONDS] [-f PID] [-m MODE] [-c COUNT]\n"
-	"       mboxctl info\n"
-	"       mboxctl ring create [-x] [-m MODE] [-s SIZE] NAME\n"
-	"       mboxctl ring push [-n] [-t SECONDS] NAME [RECORD...]\n"
-	"       mboxctl ring pop [-n] [-t SECONDS] [-c COUNT] NAME\n"
-	"       mboxctl ring stat NAME\n"
-	"       mboxctl ring rm NAME...\n"
+static const char usage_notes[] =
 	"\n"
-	"create:  -x fail if it exists      -u unbounded     -r rendezvous (capacity 0)\n"
-	"         -m mode (octal, 0600)     -c capacity      -s largest message size\n"
-	"send:    -P priority (0-31)        -S synchronous: return once received\n"
-	"         --to PID: to that process's inbox (send(P)) instead of a mailbox\n"
-	"         several MESSAGEs go as one batch\n"
-	"recv:    -f PID only from it       -p peek: leave it queued\n"
-	"         -i sender and priority on stderr\n"
-	"         -b COUNT: up to COUNT messages in one batch, a newline after each\n"
-	"inbox:   open this process's inbox (mode 0622: anyone may send) and print\n"
-	"         COUNT messages (default 1) as \"[pid P uid U prio N] message\"\n"
-	"ring:    push and pop play the producer and consumer through the kernel,\n"
-	"         opposite a process that maps the ring; -s data bytes (a power of\n"
-	"         two); pop -c COUNT takes COUNT records, a newline after each\n"
 	"all:     -n do not block (exit 4)  -t give up after SECONDS (exit 3)\n"
+	"         --json: one JSON object (ls: an array) on standard output\n"
+	"         CMD --help: that command's usage\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage, 3 timed out, 4 would block\n";
 
-static int usage(void)
+/*
+ * Print the usage of @cmd (NULL: all) to @f, each line after "mboxctl ";
+ * with @sub, only the lines of "ring @sub". Return how many usage lines.
+ */
+static int print_usage(FILE *f, const char *cmd, const char *sub)
 {
-	fputs(usage_text, stderr);
+	size_t sublen = sub ? strlen(sub) : 0;
+	const char *p, *nl;
+	unsigned int i;
+	int lines = 0;
+
+	for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++) {
+		if (cmd && strcmp(cmd, usages[i][0]))
+			continue;
+		for (p = usages[i][1]; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (p[0] == ' ') {
+				/* Option notes only in a command's own help. */
+				if (cmd && lines)
+					fprintf(f, "%.*s\n", (int)(nl - p), p);
+				continue;
+			}
+			if (sub && (strncmp(p + strlen(cmd) + 1, sub, sublen) ||
+				    p[strlen(cmd) + 1 + sublen] != ' '))
+				continue;
+			fprintf(f, "%s mboxctl %.*s\n", lines ? "      " : "usage:",
+				(int)(nl - p), p);
+			lines++;
+		}
+	}
+	if (!cmd)
+		fputs(usage_notes, f);
+	return lines;
+}
+
+/* The command being run, for usage(). */
+static const char *current_cmd;
+
+int usage(void)
+{
+	print_usage(stderr, current_cmd, NULL);
 	return EXIT_USAGE;
 }
 
 /* Report -@err for @what on @name; return the exit status it maps to. */
-static int fail(const char *what, const char *name, int err)
+int fail(const char *what, const char *name, int err)
 {
 	const char *ename = strerrorname_np(err);
 
@@ -84,7 +132,7 @@ static int fail(const char *what, const char *name, int err)
 	return EXIT_FAILURE;
 }
 
-static int parse_uint(const char *s, int base, unsigned int *out)
+int parse_uint(const char *s, int base, unsigned int *out)
 {
 	unsigned long v;
 	char *end;
@@ -107,7 +155,7 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
-static int parse_seconds(const char *s, uint64_t *ns)
+int parse_seconds(const char *s, uint64_t *ns)
 {
 	double v;
 	char *end;
@@ -117,6 +165,39 @@ static int parse_seconds(const char *s, uint64_t *ns)
 	if (errno || !*s || *end || !(v >= 0) || v > 1e9)
 		return -1;
 	*ns = (uint64_t)llround(v * 1e9);
+	return 0;
+}
+
+void json_string(const char *str)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* Parse the only option of ls, stat, ring stat and info: --json (-j). */
+static int parse_json_opt(int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+j", opts, NULL)) != -1) {
+		if (opt != 'j')
+			return -1;
+		*json = true;
+	}
 	return 0;
 }
 
@@ -190,14 +271,30 @@ static int cmd_ls(int argc, char **argv)
 {
 	struct mbox_list_entry *entries, *e;
 	unsigned int count, i;
+	bool json = false;
 	int ret;
 
-	(void)argv;
-	if (argc != 1)
+	if (parse_json_opt(argc, argv, &json) || optind != argc)
 		return usage();
 	ret = mbox_list(&entries, &count);
 	if (ret)
 		return fail("ls", NULL, -ret);
+	if (json) {
+		putchar('[');
+		for (i = 0, e = entries; i < count; i++, e = mbox_list_next(e)) {
+			printf("%s\n  {\"type\": \"%s\", \"name\": ", i ? "," : "",
+			       e->type == MBOX_TYPE_MAILBOX ? "mailbox" :
+			       e->type == MBOX_TYPE_RING ? "ring" : "unknown");
+			json_string((char *)e->name);
+			printf(", \"mode\": %u, \"uid\": %u, \"gid\": %u, "
+			       "\"queued\": %u, \"queued_bytes\": %llu}",
+			       e->mode, e->uid, e->gid, e->queued,
+			       (unsigned long long)e->queued_bytes);
+		}
+		printf("%s]\n", count ? "\n" : "");
+		free(entries);
+		return 0;
+	}
 	printf("%-8s %-5s %6s %6s %8s %10s  %s\n", "TYPE", "MODE", "UID", "GID",
 	       "QUEUED", "BYTES", "NAME");
 	for (i = 0, e = entries; i < count; i++, e = mbox_list_next(e)) {
@@ -211,29 +308,62 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_stat(int argc, char **argv)
+int stat_mailbox(const char *name, struct mbox_stat *st, bool *reader)
 {
-	struct mbox_stat st;
-	bool reader = true;
 	struct mbox *mb;
 	int ret;
 
-	if (argc != 2)
-		return usage();
 	/* Either access will do; try to read first, then to write. */
-	ret = mbox_open(&mb, argv[1], O_RDONLY, 0, NULL);
+	*reader = true;
+	ret = mbox_open(&mb, name, O_RDONLY | O_NONBLOCK, 0, NULL);
 	if (ret == -EACCES) {
-		reader = false;
-		ret = mbox_open(&mb, argv[1], O_WRONLY, 0, NULL);
+		*reader = false;
+		ret = mbox_open(&mb, name, O_WRONLY | O_NONBLOCK, 0, NULL);
 	}
 	if (ret)
-		return fail("stat", argv[1], -ret);
-	ret = mbox_stat(mb, &st);
+		return ret;
+	ret = mbox_stat(mb, st);
 	mbox_close(mb);
-	if (ret)
-		return fail("stat", argv[1], -ret);
+	return ret;
+}
 
-	printf("name:       %s%s\n", argv[1],
+static int cmd_stat(int argc, char **argv)
+{
+	struct mbox_stat st;
+	bool reader, json = false;
+	const char *name;
+	int ret;
+
+	if (parse_json_opt(argc, argv, &json) || optind != argc - 1)
+		return usage();
+	name = argv[optind];
+	ret = stat_mailbox(name, &st, &reader);
+	if (ret)
+		return fail("stat", name, -ret);
+	if (json) {
+		/* The fields of struct mbox_stat, less our own descriptor. */
+		printf("{\"name\": ");
+		json_string(name);
+		printf(", \"unlinked\": %s, \"open_flags\": %u, \"capacity\": %u, "
+		       "\"unbounded\": %s, \"rendezvous\": %s, "
+		       "\"msg_size\": %u, \"mode\": %u, \"uid\": %u, \"gid\": %u, "
+		       "\"state\": %u, \"queued\": %u, \"queued_bytes\": %llu, "
+		       "\"readers\": %u, \"writers\": %u, "
+		       "\"waiting_senders\": %u, \"waiting_receivers\": %u, "
+		       "\"pid\": %u, \"sent\": %llu, \"received\": %llu}\n",
+		       st.state & MBOX_STATE_UNLINKED ? "true" : "false",
+		       st.open_flags, st.capacity,
+		       st.open_flags & MBOX_OPEN_UNBOUNDED ? "true" : "false",
+		       st.open_flags & MBOX_OPEN_RENDEZVOUS ? "true" : "false",
+		       st.msg_size, st.mode, st.uid, st.gid, st.state, st.queued,
+		       (unsigned long long)st.queued_bytes, st.readers - reader,
+		       st.writers - !reader, st.waiting_senders,
+		       st.waiting_receivers, st.pid, (unsigned long long)st.sent,
+		       (unsigned long long)st.received);
+		return 0;
+	}
+
+	printf("name:       %s%s\n", name,
 	       st.state & MBOX_STATE_UNLINKED ? " (unlinked)" : "");
 	if (st.open_flags & MBOX_OPEN_UNBOUNDED)
 		printf("capacity:   unbounded\n");
@@ -382,13 +512,13 @@ static char *read_stdin(size_t max, size_t *len)
 static int send_batch(struct mbox *mb, const struct mbox_sendopts *opts,
 		      char **msgs, int n, const char *what)
 {
-	struct mbox_msgvec *vec = calloc(n, sizeof(*vec));
+	struct mbox_msg *vec = calloc(n, sizeof(*vec));
 	int i, ret, err;
 
 	if (!vec)
 		return fail("send", what, ENOMEM);
 	for (i = 0; i < n; i++) {
-		vec[i].buf = (uintptr_t)msgs[i];
+		vec[i].buf = msgs[i];
 		vec[i].len = strlen(msgs[i]);
 		vec[i].prio = opts->prio;
 	}
@@ -494,7 +624,7 @@ static int recv_batch(struct mbox *mb, const struct io_opts *o,
 	struct mbox_recvopts opts = {
 		.flags = o->flags, .timeout_ns = o->timeout_ns, .from = o->pid,
 	};
-	struct mbox_msgvec *vec = calloc(o->count, sizeof(*vec));
+	struct mbox_msg *vec = calloc(o->count, sizeof(*vec));
 	char *bufs = malloc((size_t)o->count * (msg_size ? msg_size : 1));
 	int i, n, err, ret = 0;
 
@@ -504,16 +634,16 @@ static int recv_batch(struct mbox *mb, const struct io_opts *o,
 		return fail("recv", name, ENOMEM);
 	}
 	for (i = 0; i < (int)o->count; i++) {
-		vec[i].buf = (uintptr_t)(bufs + (size_t)i * msg_size);
+		vec[i].buf = bufs + (size_t)i * msg_size;
 		vec[i].len = msg_size;
 	}
 	n = mbox_recv_batch(mb, vec, o->count, &opts, &err);
 	for (i = 0; i < n && !ret; i++) {
 		if (o->info)
-			fprintf(stderr, "pid %u uid %u gid %u prio %u len %u\n",
-				vec[i].pid, vec[i].uid, vec[i].gid, vec[i].prio,
-				vec[i].len);
-		ret = write_all((void *)(uintptr_t)vec[i].buf, vec[i].len);
+			fprintf(stderr, "pid %d uid %u gid %u prio %u len %zu\n",
+				(int)vec[i].pid, (unsigned int)vec[i].uid,
+				(unsigned int)vec[i].gid, vec[i].prio, vec[i].len);
+		ret = write_all(vec[i].buf, vec[i].len);
 		if (!ret)
 			ret = write_all("\n", 1);
 	}
@@ -628,14 +758,29 @@ static int cmd_inbox(int argc, char **argv)
 static int cmd_info(int argc, char **argv)
 {
 	struct mbox_info info;
+	bool json = false;
 	int ret;
 
-	(void)argv;
-	if (argc != 1)
+	if (parse_json_opt(argc, argv, &json) || optind != argc)
 		return usage();
 	ret = mbox_info(&info);
 	if (ret)
 		return fail("info", NULL, -ret);
+	if (json) {
+		printf("{\"abi_version\": %u, \"features\": %llu, "
+		       "\"name_max\": %u, \"msg_size_max\": %u, "
+		       "\"msg_size_default\": %u, \"capacity_max\": %u, "
+		       "\"capacity_default\": %u, \"user_objects_max\": %u, "
+		       "\"user_bytes_max\": %llu, \"msg_overhead\": %u, "
+		       "\"prio_max\": %u, \"ring_size_max\": %u}\n",
+		       info.abi_version, (unsigned long long)info.features,
+		       info.name_max, info.msg_size_max, info.msg_size_default,
+		       info.capacity_max, info.capacity_default,
+		       info.user_objects_max,
+		       (unsigned long long)info.user_bytes_max, info.msg_overhead,
+		       info.prio_max, info.ring_size_max);
+		return 0;
+	}
 	printf("abi_version:        %u\n", info.abi_version);
 	printf("features:           %#llx\n", (unsigned long long)info.features);
 	printf("name_max:           %u\n", info.name_max);
@@ -690,23 +835,52 @@ static int cmd_ring_rm(int argc, char **argv)
 	return unlink_each(argc, argv, "ring rm", mbox_ring_unlink);
 }
 
-static int cmd_ring_stat(int argc, char **argv)
+/* A ring's state, through an observer of our own (counted in it). */
+int stat_ring(const char *name, struct mbox_ring_stat *st)
 {
-	struct mbox_ring_stat st;
 	struct mbox_ring *r;
 	int ret;
 
-	if (argc != 2)
-		return usage();
-	ret = mbox_ring_open(&r, argv[1], MBOX_RING_OBSERVER, 0, 0, 0,
+	ret = mbox_ring_open(&r, name, MBOX_RING_OBSERVER, 0, 0, 0,
 			     MBOX_RING_NOMAP);
 	if (ret)
-		return fail("ring stat", argv[1], -ret);
-	ret = mbox_ring_stat(r, &st);
+		return ret;
+	ret = mbox_ring_stat(r, st);
 	mbox_ring_close(r);
+	return ret;
+}
+
+static int cmd_ring_stat(int argc, char **argv)
+{
+	struct mbox_ring_stat st;
+	const char *name;
+	bool json = false;
+	int ret;
+
+	if (parse_json_opt(argc, argv, &json) || optind != argc - 1)
+		return usage();
+	name = argv[optind];
+	ret = stat_ring(name, &st);
 	if (ret)
-		return fail("ring stat", argv[1], -ret);
-	printf("name:       %s%s\n", argv[1],
+		return fail("ring stat", name, -ret);
+	if (json) {
+		/* The fields of struct mbox_ring_stat, less our own observer. */
+		printf("{\"name\": ");
+		json_string(name);
+		printf(", \"unlinked\": %s, \"state\": %u, \"size\": %u, "
+		       "\"mode\": %u, \"uid\": %u, \"gid\": %u, \"prod\": %u, "
+		       "\"cons\": %u, \"used\": %u, \"producer\": %u, "
+		       "\"consumer\": %u, \"observers\": %u, \"sleepers\": %u, "
+		       "\"sleeps\": %llu, \"wakeups\": %llu}\n",
+		       st.state & MBOX_STATE_UNLINKED ? "true" : "false",
+		       st.state, st.size, st.mode, st.uid, st.gid, st.prod,
+		       st.cons, st.prod - st.cons, st.producer, st.consumer,
+		       st.observers - 1, st.sleepers,
+		       (unsigned long long)st.sleeps,
+		       (unsigned long long)st.wakeups);
+		return 0;
+	}
+	printf("name:       %s%s\n", name,
 	       st.state & MBOX_STATE_UNLINKED ? " (unlinked)" : "");
 	printf("size:       %u bytes\n", st.size);
 	printf("owner:      uid %u gid %u mode %04o\n", st.uid, st.gid, st.mode);
@@ -845,8 +1019,14 @@ static const struct {
 	{ "recv", cmd_recv },
 	{ "inbox", cmd_inbox },
 	{ "info", cmd_info },
+	{ "watch", cmd_watch },
 	{ "ring", cmd_ring },
 };
+
+static bool is_help(const char *arg)
+{
+	return arg && (!strcmp(arg, "-h") || !strcmp(arg, "--help"));
+}
 
 int main(int argc, char **argv)
 {
@@ -854,13 +1034,23 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage();
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage_text, stdout);
+	if (is_help(argv[1])) {
+		print_usage(stdout, NULL, NULL);
 		return 0;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		current_cmd = commands[i].name;
+		/* CMD --help, and ring SUBCMD --help. */
+		if (is_help(argv[2])) {
+			print_usage(stdout, current_cmd, NULL);
+			return 0;
+		}
+		if (!strcmp(argv[1], "ring") && argc > 3 && is_help(argv[3]) &&
+		    print_usage(stdout, current_cmd, argv[2]))
+			return 0;
+		return commands[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "mboxctl: unknown command '%s'\n", argv[1]);
 	return usage();
