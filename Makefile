@@ -104,7 +104,14 @@ check demo shell: deps
 	@$(MAKE) -s --no-print-directory all
 	@selftests/vm/run.sh $@ $(if $(filter check,$@),$(KERNELS),$(firstword $(KERNELS)))
 
-export OUT T KVM VM_TIMEOUT MBOX_CACHE
+# mbox against pipes, POSIX mqueues and the rest, on Debian 6.12 in QEMU with
+# 2 vCPUs (tools/bench/mbox-bench.c); BENCH_ARGS="-s 4 -r 7" runs longer.
+.PHONY: bench
+bench: deps
+	@$(MAKE) -s --no-print-directory all
+	@selftests/vm/run.sh bench 6.12
+
+export OUT T KVM VM_TIMEOUT MBOX_CACHE BENCH_ARGS
 
 .PHONY: help
 help:
@@ -114,6 +121,8 @@ help:
 	@echo '  check          run the selftests in QEMU on $(KERNELS)'
 	@echo '                 (KERNELS="6.12" narrows the kernels, T=<test> the tests)'
 	@echo '  shell          interactive shell in the VM with the module loaded'
+	@echo '  bench          mbox-bench in a QEMU VM on 6.12: table, CSV and SVG chart'
+	@echo '                 in $(OUT)/bench (BENCH_ARGS="-s 4" for a longer run)'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'
