@@ -273,14 +273,19 @@ bench_boot_args() {
 # make bench: run mbox-bench on kernel $1 (its table streams by), then keep
 # the table, the CSV and a chart of them in $out/bench.
 run_bench() {
-	local dir=$out/bench start=$SECONDS
+	local dir=$out/bench start=$SECONDS load
 	prepare_vm "$1"
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	boot
 	tally
 	check_kernel_log
 	mkdir -p "$dir"
 	tr -d '\r' <"$work/bench.csv" >"$dir/bench.csv"
-	tr -d '\r' <"$work/results.log" | sed -n '/^mbox-bench: [0-9]* cases/,/^mbox-bench: .* in all/p' >"$dir/bench.txt"
+	{
+		echo "# Debian $KVER, QEMU TCG -smp 2; host load average $load before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+		tr -d '\r' <"$work/results.log" | sed -n '/^mbox-bench: [0-9]* cases/,/^mbox-bench: .* in all/p'
+	} >"$dir/bench.txt"
+	head -n 1 "$dir/bench.txt"
 	if [ "$FAIL" -eq 0 ] && "$top/tools/bench/chart.sh" "$dir/bench.csv" "$dir/bench.svg" \
 		"mbox-bench on Debian $KVER, QEMU TCG, 2 vCPUs"; then
 		echo "# $dir: bench.txt, bench.csv, bench.svg ($((SECONDS - start)) s)"

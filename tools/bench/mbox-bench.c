@@ -21,10 +21,13 @@
  *  - floors: a null system call, memcpy, and a spin hand-off through
  *    shared memory.
  *
- * Timing: CLOCK_MONOTONIC. Every case runs once as a warm-up, then the
- * repetitions run interleaved (repetition 1 of every case, then repetition
- * 2...), so that a slow phase of a shared machine spreads over all
- * transports. Rates are the median over repetitions; round trips report the
+ * Round-trip ratios compare p50s: on a shared host, the means and p99s
+ * follow the host's own preemption of the VM's CPUs.
+ *
+ * Timing: CLOCK_MONOTONIC. Every run starts with a warm-up (the first tenth
+ * of its messages or round trips, untimed); the repetitions run interleaved
+ * (repetition 1 of every case, then repetition 2...), so that a slow phase
+ * of a shared machine spreads over all transports. Rates are the median over repetitions; round trips report the
  * median of the repetitions' means, and the p50 and p99 of all round trips.
  *
  * Every received message is checked: its length, its producer and sequence
@@ -37,7 +40,7 @@
  *   -L  raise the POSIX mqueue limits (/proc/sys/fs/mqueue) and
  *       RLIMIT_MSGQUEUE first (root, in a VM)
  *   -s  multiply every iteration count by SCALE (default 1)
- *   -r  repetitions (default 5)
+ *   -r  repetitions (default 3)
  *   -o  also write every figure to FILE.csv
  *   -t  only these transports (names as in the tables); scale and memory
  *       run only with mbox-ioctl
@@ -73,7 +76,7 @@
 
 static bool check_mode;
 static double scale = 1;
-static int reps = 5;
+static int reps = 3;
 static int ncpus;
 static FILE *csv;
 static int failures, tap_n;
@@ -807,17 +810,26 @@ static int produce(struct chan *c, int id, long n)
 	return 0;
 }
 
-/* Consumer loop: @n messages from @nprod producers. */
-static int consume(struct chan *c, int nprod, long n, struct result *res)
+/*
+ * Consumer loop: @warm + @n messages from @nprod producers. The clock starts
+ * (*@t0) once the first @warm have arrived; the counts cover what follows.
+ */
+static int consume(struct chan *c, int nprod, long warm, long n,
+		   struct result *res, double *t0)
 {
 	const struct transport *t = c->t;
 	int per = t->recvv ? BATCH : 1, k, i, p;
 	size_t lens[BATCH];
 	unsigned char *b = bufs_alloc(c->len, per);
 	uint32_t next[MAX_PROD] = { 0 };
-	long got = 0;
+	long got = 0, start = -1;
 	ssize_t r;
 
+	n += warm;
+	if (!warm) {
+		start = 0;
+		*t0 = now();
+	}
 	while (got < n) {
 		if (t->recvv) {
 			int want = n - got < per ? n - got : per;
@@ -854,8 +866,14 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 			}
 		}
 		got += k;
+		if (start < 0 && got >= warm) {
+			*t0 = now();
+			start = got;
+			res->recv_calls = 0;
+			memset(res->per_prod, 0, sizeof(res->per_prod));
+		}
 	}
-	res->msgs = got;
+	res->msgs = got - start;
 	free(b);
 	return 0;
 }
@@ -890,10 +908,11 @@ static void ring_kstat(struct chan *c, struct result *res)
 static int run_stream(const struct transport *t, size_t len, int nprod,
 		      long n, struct result *res)
 {
+	long warm = check_mode ? 0 : n / 10;
 	struct chan c;
 	struct procs p;
 	int i, ret, bad;
-	double t0;
+	double t0 = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(shm, 0, sizeof(*shm));
@@ -909,7 +928,7 @@ static int run_stream(const struct transport *t, size_t len, int nprod,
 			if (t->open(&c, SEND))
 				_exit(2);
 			child_sync(&p);
-			ret = produce(&c, i, nprod > 1 ? -1 : n);
+			ret = produce(&c, i, nprod > 1 ? -1 : warm + n);
 			t->close(&c, SEND);
 			_exit(ret ? 1 : 0);
 		}
@@ -919,9 +938,8 @@ static int run_stream(const struct transport *t, size_t len, int nprod,
 	if (ret)
 		die("%s: open: %s", t->name, strerror(-ret));
 	parent_wait_ready(&p);
-	t0 = now();
 	parent_go(&p);
-	ret = consume(&c, nprod, n, res);
+	ret = consume(&c, nprod, warm, n, res, &t0);
 	res->secs = now() - t0;
 	bad = procs_end(&p, nprod > 1);
 	t->close(&c, RECV);
@@ -1095,8 +1113,7 @@ static void build_cases(void)
 					continue;
 				if ((t->kinds & K_SPIN) && (pl == PIN1 || ncpus < 2))
 					continue;
-				add_case(RT, i, rt_sizes[s], pl, 1,
-					 count(rt_sizes[s] > 64 ? 300 : 500));
+				add_case(RT, i, rt_sizes[s], pl, 1, count(100));
 			}
 	for (s = 0; s < 3; s++)
 		for (i = 0; i < NT; i++) {
@@ -1105,14 +1122,14 @@ static void build_cases(void)
 			if (!selected(i) || ((t->kinds & K_SPIN) && ncpus < 2))
 				continue;
 			add_case(STREAM, i, st_sizes[s], UNPINNED, 1,
-				 count(st_sizes[s] == 64 ? 20000 :
-				       st_sizes[s] == 4096 ? 3000 : 400));
+				 count(st_sizes[s] == 64 ? 5000 :
+				       st_sizes[s] == 4096 ? 1000 : 60));
 		}
 	for (f = 0; f < 4; f++)
 		for (i = 0; i < NT; i++)
 			if ((transports[i].kinds & K_FANIN) && selected(i))
 				add_case(FANIN, i, 64, UNPINNED, fanins[f],
-					 count(12000));
+					 count(4000));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1564,11 +1581,12 @@ static double stream_rate(const char *t, size_t len)
 	return med(c, c ? c->val : NULL);
 }
 
-static double rt_mean(const char *t, size_t len, enum placement pl)
+/* The median round trip of all repetitions, in seconds. */
+static double rt_p50(int t, size_t len, enum placement pl)
 {
-	struct bcase *c = find(RT, tindex(t), len, pl, 1);
+	struct bcase *c = find(RT, t, len, pl, 1);
 
-	return med(c, c ? c->val : NULL);
+	return c ? pct(c->lat, c->nlat, 0.5) : 0;
 }
 
 static double ratio(double a, double b)
@@ -1596,9 +1614,10 @@ static void report_targets(void)
 	double rw = stream_rate("mbox-rw", 64), io = stream_rate("mbox-ioctl", 64);
 	double bat = stream_rate("mbox-batch64", 64), ring = stream_rate("ring", 64);
 	double ringb = stream_rate("ring-popbatch", 64);
-	double rt = rt_mean("mbox-ioctl", 64, PIN1), rtp = rt_mean("pipe", 64, PIN1);
-	double rtm = rt_mean("posix-mq", 64, PIN1);
-	double rrt = rt_mean("ring", 64, PIN2), rrtp = rt_mean("pipe", 64, PIN2);
+	double rt = rt_p50(tindex("mbox-ioctl"), 64, PIN1);
+	double rtp = rt_p50(tindex("pipe"), 64, PIN1);
+	double rtm = rt_p50(tindex("posix-mq"), 64, PIN1);
+	double rrt = rt_p50(tindex("ring"), 64, PIN2), rrtp = rt_p50(tindex("pipe"), 64, PIN2);
 	struct bcase *f = find(FANIN, tindex("mbox-ioctl"), 64, UNPINNED, 4);
 	struct bcase *fp = find(FANIN, tindex("pipe"), 64, UNPINNED, 4);
 	struct bcase *rp = find(STREAM, tindex("ring-poll"), 64, UNPINNED, 1);
@@ -1616,7 +1635,7 @@ static void report_targets(void)
 	       "%.2fx mq (%.2fx pipe)", ratio(bat, mq64), ratio(bat, pipe64));
 	target("64 B round trip, ioctl, 1 CPU", "<=0.9x pipe, <=0.9x mq",
 	       rt > 0 && ratio(rt, rtp) <= 0.9 && ratio(rt, rtm) <= 0.9,
-	       "%.1f us: %.2fx pipe, %.2fx mq", rt * 1e6, ratio(rt, rtp), ratio(rt, rtm));
+	       "p50 %.1f us: %.2fx pipe, %.2fx mq", rt * 1e6, ratio(rt, rtp), ratio(rt, rtm));
 	target("4->1 fan-in, 64 B, ioctl", ">=1.0x pipe, fairness>=0.8",
 	       ratio(fv, fpv) >= 1.0 && fair >= 0.8,
 	       "%.2fx pipe, fairness %.2f", ratio(fv, fpv), fair);
@@ -1628,7 +1647,7 @@ static void report_targets(void)
 	       rp && wakes < 0.01, "%.3f per record", wakes);
 	target("ring 64 B round trip, 2 CPUs", "<=0.25x pipe",
 	       rrt > 0 && ratio(rrt, rrtp) <= 0.25,
-	       "%.1f us: %.2fx pipe", rrt * 1e6, ratio(rrt, rrtp));
+	       "p50 %.1f us: %.2fx pipe", rrt * 1e6, ratio(rrt, rrtp));
 	target("memory: empty mailbox", "<=512 B",
 	       mem_res[MEM_MBOX_EMPTY] > 0 && mem_res[MEM_MBOX_EMPTY] <= 512,
 	       "%.0f B (mq %.0f B)", mem_res[MEM_MBOX_EMPTY], mem_res[MEM_MQ_EMPTY]);
@@ -1681,6 +1700,19 @@ static void report(void)
 				"ratio_mq", vm > 0 ? v / vm : 0, "x");
 			csv_row("stream", transports[i].name, "unpinned", st_sizes[s], 1,
 				"msgs_per_recv_call", med(c, c->per_call), "msgs");
+			{
+				double lo = 1e30, hi = 0;
+				int k2;
+
+				for (k2 = 0; k2 < c->nrep; k2++) {
+					lo = c->val[k2] < lo ? c->val[k2] : lo;
+					hi = c->val[k2] > hi ? c->val[k2] : hi;
+				}
+				csv_row("stream", transports[i].name, "unpinned",
+					st_sizes[s], 1, "rate_min", lo, "msg/s");
+				csv_row("stream", transports[i].name, "unpinned",
+					st_sizes[s], 1, "rate_max", hi, "msg/s");
+			}
 		}
 		{
 			struct bcase *c = find(STREAM, i, 64, UNPINNED, 1);
@@ -1712,7 +1744,8 @@ static void report(void)
 
 	printf("\n== Round trip, client and echo server: microseconds ==\n");
 	printf("mean: median of the repetitions' means; p50, p99: of all round trips;\n");
-	printf("ratios: mean / pipe's mean, mean / POSIX mq's mean (lower is better)\n");
+	printf("ratios: p50 / pipe's p50, p50 / POSIX mq's p50 (lower is better; the p50,\n");
+	printf("because on a shared host the mean follows the host's preemptions)\n");
 	for (s = 0; s < 3; s++) {
 		printf("-- %zu B --\n%-15s", rt_sizes[s], "transport");
 		for (pl = 0; pl < NPLACE; pl++)
@@ -1725,8 +1758,6 @@ static void report(void)
 			printf("%-15s", transports[i].name);
 			for (pl = 0; pl < NPLACE; pl++) {
 				struct bcase *c = find(RT, i, rt_sizes[s], pl, 1);
-				struct bcase *cp = find(RT, pipe_i, rt_sizes[s], pl, 1);
-				struct bcase *cm = find(RT, mq_i, rt_sizes[s], pl, 1);
 				double v, vp, vm, p50, p99;
 
 				if (!c) {
@@ -1734,12 +1765,12 @@ static void report(void)
 					continue;
 				}
 				v = med(c, c->val) * 1e6;
-				vp = med(cp, cp ? cp->val : NULL) * 1e6;
-				vm = med(cm, cm ? cm->val : NULL) * 1e6;
+				vp = rt_p50(pipe_i, rt_sizes[s], pl) * 1e6;
+				vm = rt_p50(mq_i, rt_sizes[s], pl) * 1e6;
 				p50 = pct(c->lat, c->nlat, 0.5) * 1e6;
 				p99 = pct(c->lat, c->nlat, 0.99) * 1e6;
-				fmt_ratio(a, sizeof(a), v, vp);
-				fmt_ratio(b, sizeof(b), v, vm);
+				fmt_ratio(a, sizeof(a), p50, vp);
+				fmt_ratio(b, sizeof(b), p50, vm);
 				printf(" | %-8s %7.1f %7.1f %7.1f %6s %6s", "", v, p50, p99, a, b);
 				csv_row("roundtrip", transports[i].name, place_name[pl],
 					rt_sizes[s], 1, "mean", v, "us");
@@ -1748,9 +1779,9 @@ static void report(void)
 				csv_row("roundtrip", transports[i].name, place_name[pl],
 					rt_sizes[s], 1, "p99", p99, "us");
 				csv_row("roundtrip", transports[i].name, place_name[pl],
-					rt_sizes[s], 1, "ratio_pipe", vp > 0 ? v / vp : 0, "x");
+					rt_sizes[s], 1, "ratio_pipe", vp > 0 ? p50 / vp : 0, "x");
 				csv_row("roundtrip", transports[i].name, place_name[pl],
-					rt_sizes[s], 1, "ratio_mq", vm > 0 ? v / vm : 0, "x");
+					rt_sizes[s], 1, "ratio_mq", vm > 0 ? p50 / vm : 0, "x");
 			}
 			printf("\n");
 		}
@@ -1925,13 +1956,6 @@ int main(int argc, char **argv)
 		       "mq capacity %ld\n", ncases, reps, scale, ncpus, mq_cap);
 	fflush(stdout);
 
-	if (!check_mode) {
-		/* Warm-up: every case once, shorter. */
-		for (i = 0; i < ncases; i++)
-			run_case(&cases[i], false, cases[i].n / 4 > 10 ? cases[i].n / 4 : 10);
-		printf("warm-up done in %.0f s\n", now() - t_start);
-		fflush(stdout);
-	}
 	for (r = 0; r < reps; r++) {
 		for (i = 0; i < ncases; i++)
 			run_case(&cases[i], true, cases[i].n);
