@@ -3,7 +3,7 @@
 #
 # chart.sh BENCH.csv OUT.svg [TITLE]: draw mbox-bench's CSV with gnuplot:
 # the streaming rate per transport and message size on the left, the 64 B
-# round-trip time per transport and CPU placement on the right.
+# median round-trip time per transport and CPU placement on the right.
 set -eu
 csv=$1
 svg=$2
@@ -19,7 +19,7 @@ $1 == "stream" && $6 == "rate" {
 	st[$2, $4] = $7
 	if (!($2 in s_seen)) { s_seen[$2] = 1; s_order[ns++] = $2 }
 }
-$1 == "roundtrip" && $6 == "mean" && $4 == 64 {
+$1 == "roundtrip" && $6 == "p50" && $4 == 64 {
 	rt[$2, $3] = $7
 	if (!($2 in r_seen)) { r_seen[$2] = 1; r_order[nr++] = $2 }
 }
@@ -55,7 +55,7 @@ set format y "10^{%T}"
 plot "$tmp/stream.dat" using 2:xtic(1) title "64 B", \
      "" using 3 title "4 KiB", "" using 4 title "64 KiB"
 set title "Round trip, 64 B (lower is better)"
-set ylabel "µs, mean (log)"
+set ylabel "µs, p50 (log)"
 set format y "%g"
 plot "$tmp/rt.dat" using 2:xtic(1) title "unpinned", \
      "" using 3 title "pinned to 2 CPUs", "" using 4 title "pinned to 1 CPU"

@@ -25,19 +25,20 @@
  * follow the host's own preemption of the VM's CPUs.
  *
  * Timing: CLOCK_MONOTONIC. Every run starts with an untimed warm-up, then
- * is timed for a fixed time (STREAM_SECS, RT_SECS); the repetitions run
- * interleaved
- * (repetition 1 of every case, then repetition 2...), so that a slow phase
- * of a shared machine spreads over all transports. Rates are the median over repetitions; round trips report the
- * median of the repetitions' means, and the p50 and p99 of all round trips.
+ * is timed for a fixed time (STREAM_SECS, RT_SECS). The repetitions run
+ * interleaved (repetition 1 of every case, then repetition 2...), so that a
+ * slow phase of a shared machine spreads over all transports. Rates are the
+ * median over repetitions; round trips report the median of the
+ * repetitions' means, and the p50 and p99 of all round trips.
  *
  * Every received message is checked: its length, its producer and sequence
  * number (so nothing is lost, duplicated or reordered), and with -c every
- * byte. -c (check) runs tiny counts once and prints TAP: "make check" runs
- * it so that this program cannot rot. It asserts nothing about time.
+ * byte; the producers' counts must match what arrived. -c (check) runs
+ * tiny counts once and prints TAP: "make check" runs it so that this
+ * program cannot rot. It asserts nothing about time.
  *
- * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv]
- *   -c  check mode (TAP, tiny counts, every byte checked)
+ * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv] [-t LIST]
+ *   -c  check mode (TAP, tiny counts instead of times, every byte checked)
  *   -L  raise the POSIX mqueue limits (/proc/sys/fs/mqueue) and
  *       RLIMIT_MSGQUEUE first (root, in a VM)
  *   -s  multiply every run's duration by SCALE (default 1)
