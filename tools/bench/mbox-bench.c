@@ -697,8 +697,12 @@ struct procs {
 	int n;
 };
 
+/* The children of the current run, for on_alarm(). */
+static struct procs *cur_procs;
+
 static void procs_init(struct procs *p)
 {
+	cur_procs = p;
 	if (pipe(p->ready) || pipe(p->go))
 		die("pipe: %s", strerror(errno));
 	p->n = 0;
@@ -751,6 +755,7 @@ static int procs_end(struct procs *p, bool kill_them)
 	close(p->ready[1]);
 	close(p->go[0]);
 	close(p->go[1]);
+	cur_procs = NULL;
 	return bad;
 }
 
@@ -758,8 +763,13 @@ static const char *current_case = "";
 
 static void on_alarm(int sig)
 {
+	int i;
+
 	(void)sig;
-	dprintf(2, "mbox-bench: %s: no progress in 120 s\n", current_case);
+	dprintf(2, "mbox-bench: %s: no progress in %d s\n", current_case,
+		check_mode ? 30 : 120);
+	for (i = 0; cur_procs && i < cur_procs->n; i++)
+		kill(cur_procs->pid[i], SIGKILL);
 	_exit(1);
 }
 
@@ -1262,7 +1272,7 @@ static void run_case(struct bcase *c, bool record, long n)
 	double mn = 1e30, mx = 0;
 
 	current_case = case_name(c, name, sizeof(name));
-	alarm(120);
+	alarm(check_mode ? 30 : 120);
 	if (c->kind == RT)
 		ret = run_rt(t, c->len, c->pl, n, &res);
 	else
@@ -1286,7 +1296,7 @@ static void run_case(struct bcase *c, bool record, long n)
 
 			for (i = 0; i < c->nprod; i++)
 				sum += res.per_prod[i];
-			ok = sum == (uint64_t)n;
+			ok = sum == res.msgs;
 		}
 		tap(ok, "%s: %llu messages, each checked, none lost", name,
 		    (unsigned long long)res.msgs);
