@@ -145,7 +145,14 @@ soak: deps
 	@T=soak_test MBOX_SOAK_MSGS=$(SOAK_MSGS) MBOX_TEST_TIMEOUT=3600 VM_TIMEOUT=4000 \
 		selftests/vm/run.sh check $(firstword $(KERNELS))
 
-export OUT T KVM VM_TIMEOUT MBOX_CACHE
+# mbox against pipes, POSIX mqueues and the rest, on Debian 6.12 in QEMU with
+# 2 vCPUs (tools/bench/mbox-bench.c); BENCH_ARGS="-s 4 -r 7" runs longer.
+.PHONY: bench
+bench: deps
+	@$(MAKE) -s --no-print-directory all
+	@selftests/vm/run.sh bench 6.12
+
+export OUT T KVM VM_TIMEOUT MBOX_CACHE BENCH_ARGS
 
 .PHONY: help
 help:
@@ -158,6 +165,8 @@ help:
 	@echo '  watch          beside make shell: the live mboxctl watch of its VM'
 	@echo '  fuzz           a long seeded fuzz in the VM (FUZZ_CALLS=$(FUZZ_CALLS), FUZZ_SEED=)'
 	@echo '  soak           a long kill-heavy soak in the VM (SOAK_MSGS=$(SOAK_MSGS) per producer)'
+	@echo '  bench          mbox-bench in a QEMU VM on 6.12: table, CSV and SVG chart'
+	@echo '                 in $(OUT)/bench (BENCH_ARGS="-s 4" for a longer run)'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'

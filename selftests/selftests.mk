@@ -16,7 +16,7 @@ SELFTESTS := module_test device_test mailbox_open_test mailbox_io_test \
 	ring_block_test ring_hostile_test libmbox_test fuzz_test soak_test
 # Also built as static i386 binaries (NAME_32) to run the compat ioctl path.
 SELFTESTS_32 := device_test mailbox_io_test delivery_test ring_test
-SELFTEST_SCRIPTS := mboxctl_test.sh examples_test.sh
+SELFTEST_SCRIPTS := mboxctl_test.sh examples_test.sh bench_test.sh
 SELFTEST_BINS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%) \
 	$(SELFTESTS_32:%=$(OUT)/selftests/mbox/%_32) \
 	$(SELFTEST_SCRIPTS:%=$(OUT)/selftests/mbox/%)

@@ -3,7 +3,7 @@
 # Command-line tools, linked against the shared libmbox.
 
 TOOLS := $(OUT)/bin/mboxctl $(OUT)/bin/mbox-demo $(OUT)/bin/mboxctl-session.sh \
-	$(OUT)/bin/mbox-examples.sh
+	$(OUT)/bin/mbox-examples.sh $(OUT)/bin/mbox-bench
 
 .PHONY: tools install-tools
 tools: $(TOOLS)
@@ -15,6 +15,11 @@ $(OUT)/bin/mboxctl: $(OUT)/tools/mboxctl/mboxctl.o $(OUT)/tools/mboxctl/watch.o 
 $(OUT)/bin/mbox-demo: $(OUT)/tools/demo/mbox-demo.o $(LIB_SO) | lib
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX)
+
+# The benchmark behind "make bench" (tools/bench/mbox-bench.c).
+$(OUT)/bin/mbox-bench: $(OUT)/tools/bench/mbox-bench.o $(LIB_SO) | lib
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LDLIBS_MBOX) -lrt
 
 $(OUT)/bin/%.sh: tools/demo/%.sh
 	@mkdir -p $(@D)

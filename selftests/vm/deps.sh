@@ -11,7 +11,7 @@ pkgs=(
 	build-essential gcc-multilib pkg-config libkmod-dev kmod sparse
 	linux-headers-amd64 linux-image-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
-	qemu-system-x86 busybox-static cpio dkms mandoc man-db jq
+	qemu-system-x86 busybox-static cpio dkms mandoc man-db jq gnuplot-nox
 )
 
 installed() {

@@ -7,6 +7,9 @@
 #                       leaks (debug kernel), power off
 #   mboxvm.mode=demo    load the module, run the demo, unload, power off
 #   mboxvm.mode=shell   load the module and give a shell on the console
+#   mboxvm.mode=bench   load the module, run mbox-bench with the arguments of
+#                       mboxvm.bench (commas for spaces): its table to ttyS1,
+#                       its CSV to ttyS2
 # mboxvm.tests=a,b limits check to those tests.
 #
 # Results go to the second serial port (ttyS1), the kernel log to the first.
@@ -123,6 +126,15 @@ run_tests() {
 	done
 }
 
+# make bench: the table goes with the results, the CSV to its own port.
+run_bench() {
+	stty -F /dev/ttyS2 raw -echo 2>/dev/null
+	mbox-bench -L $(arg bench | tr ',' ' ') -o /tmp/bench.csv >&3 2>&1
+	rc=$?
+	cat /tmp/bench.csv > /dev/ttyS2
+	result bench "$([ $rc = 0 ] && echo ok || echo "fail exit status $rc")"
+}
+
 case "$MODE" in
 check)
 	load
@@ -135,6 +147,11 @@ demo)
 	load
 	{ mbox-demo && mboxctl-session.sh && mbox-examples.sh; } >&3 2>&1
 	result demo "$([ $? = 0 ] && echo ok || echo fail)"
+	unload
+	;;
+bench)
+	load
+	run_bench
 	unload
 	;;
 shell)

@@ -7,6 +7,8 @@
 #                            a last line "N passed, N failed[, N skipped]"
 #   run.sh demo KERNEL       the demo program
 #   run.sh shell KERNEL      an interactive shell with the module loaded
+#   run.sh bench KERNEL      mbox-bench (BENCH_ARGS: its options); the table,
+#                            CSV and SVG chart go to $OUT/bench
 #
 # KERNEL is 6.1 or 6.12 (Debian's packaged kernels) or debug (Debian's 6.1
 # source built with KASAN, UBSAN, lockdep and kmemleak; see debug-kernel.sh).
@@ -28,7 +30,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vmdir=$top/selftests/vm
 out=$(cd "$top" && realpath -m "${OUT:-build}")
-mode=${1:?usage: run.sh check|demo|shell KERNEL...}
+mode=${1:?usage: run.sh check|demo|shell|bench KERNEL...}
 shift
 [ $# -gt 0 ] || { echo "run.sh: no kernel given" >&2; exit 2; }
 
@@ -156,6 +158,7 @@ boot() {
 	else
 		serial=(-serial "file:$work/console.log" -serial "file:$work/results.log")
 	fi
+	[ "$mode" = bench ] && bench_boot_args
 	: >"$work/console.log"
 	: >"$work/results.log"
 	qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot "${accel[@]}"
@@ -289,6 +292,37 @@ run_kernel() {
 	echo "# $name: $PASS passed, $FAIL failed, $SKIP skipped"
 }
 
+# make bench, in boot(): mbox-bench's options on the kernel command line,
+# and a third serial port for its CSV.
+bench_boot_args() {
+	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | tr ' ' ',')"
+	: >"$work/bench.csv"
+	serial+=(-serial "file:$work/bench.csv")
+}
+
+# make bench: run mbox-bench on kernel $1 (its table streams by), then keep
+# the table, the CSV and a chart of them in $out/bench.
+run_bench() {
+	local dir=$out/bench start=$SECONDS load
+	prepare_vm "$1"
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	boot
+	tally
+	check_kernel_log
+	mkdir -p "$dir"
+	tr -d '\r' <"$work/bench.csv" >"$dir/bench.csv"
+	{
+		echo "# Debian $KVER, QEMU TCG -smp 2; host load average $load before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+		tr -d '\r' <"$work/results.log" | sed -n '/^mbox-bench: [0-9]* cases/,/^mbox-bench: .* in all/p'
+	} >"$dir/bench.txt"
+	head -n 1 "$dir/bench.txt"
+	if [ "$FAIL" -eq 0 ] && "$top/tools/bench/chart.sh" "$dir/bench.csv" "$dir/bench.svg" \
+		"mbox-bench on Debian $KVER, QEMU TCG, 2 vCPUs"; then
+		echo "# $dir: bench.txt, bench.csv, bench.svg ($((SECONDS - start)) s)"
+	fi
+	[ "$FAIL" -eq 0 ]
+}
+
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing; run 'make deps'"
 [ -x "$out/selftests/vm/mbox-modload" ] || die "nothing built in $out; run 'make'"
 
@@ -323,6 +357,10 @@ demo)
 	tally
 	check_kernel_log
 	[ "$FAIL" -eq 0 ]
+	;;
+bench)
+	[ $# -eq 1 ] || die "bench takes one kernel"
+	run_bench "$1"
 	;;
 shell)
 	[ $# -eq 1 ] || die "shell takes one kernel"
