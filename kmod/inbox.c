@@ -221,14 +221,22 @@ static __poll_t mbox_inbox_poll(struct mbox_obj *obj, struct file *file,
 	return mbox_mailbox_poll(&mbox_inbox_checked(obj)->obj, file, pt);
 }
 
+/*
+ * Every command on an inbox comes here, whether through a descriptor bound
+ * to it or as a send by pid through any descriptor (main.c's dispatcher).
+ */
 static long mbox_inbox_ioctl(struct mbox_obj *obj, struct file *file,
-			     unsigned int cmd, void __user *argp)
+			     unsigned int cmd, void *karg, void __user *uarg)
 {
 	return mbox_mailbox_ioctl(&mbox_inbox_checked(obj)->obj, file, cmd,
-				  argp);
+				  karg, uarg);
 }
 
-/* Inboxes bind through mbox_inbox_open(), never through the registry. */
+/*
+ * Inboxes bind through mbox_inbox_open(), never through the registry. An
+ * inbox cannot be mapped: no .mmap, and mmap() fails with ENODEV as on a
+ * mailbox.
+ */
 static const struct mbox_obj_ops mbox_inbox_ops = {
 	.type		= MBOX_TYPE_MAILBOX,
 	.detach		= mbox_inbox_detach,

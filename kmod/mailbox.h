@@ -77,7 +77,7 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 			   poll_table *pt);
 long mbox_mailbox_ioctl(struct mbox_obj *obj, struct file *file,
-			unsigned int cmd, void __user *argp);
+			unsigned int cmd, void *karg, void __user *uarg);
 void mbox_mailbox_usage(struct mbox_obj *obj, u32 *queued, u64 *queued_bytes);
 void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode);
 void mbox_mailbox_release(struct mbox_obj *obj);

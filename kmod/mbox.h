@@ -108,9 +108,18 @@ struct mbox_obj_ops {
 			      struct iov_iter *from);
 	__poll_t (*poll)(struct mbox_obj *obj, struct file *file,
 			 poll_table *pt);
-	/* The type's own commands; -ENOTTY for others. */
+	/*
+	 * The type's own commands, as main.c's command table routes them:
+	 * only commands the table gives to this type come here. @karg is the
+	 * argument, copied in once by the dispatcher (NULL for a command
+	 * without one, whose value is then @uarg); read it, never @uarg,
+	 * which is only where results go. The descriptor @file is usually
+	 * bound to @obj, but a send by pid (MBOX_SEND_TO_PID) comes through
+	 * any descriptor: use @file only for its access mode, flags and
+	 * opener.
+	 */
 	long (*ioctl)(struct mbox_obj *obj, struct file *file,
-		      unsigned int cmd, void __user *argp);
+		      unsigned int cmd, void *karg, void __user *uarg);
 	/* mmap(); NULL when the type cannot be mapped. */
 	int (*mmap)(struct mbox_obj *obj, struct file *file,
 		    struct vm_area_struct *vma);
@@ -185,8 +194,8 @@ struct mbox_batch;
 int mbox_mailbox_open_req(struct mbox_open_req *req,
 			  const struct mbox_open *args);
 struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
-long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs);
-long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs);
+struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
+				  const void *karg);
 
 /* Bytes a queued message counts against its sender's quota, beyond its payload. */
 u32 mbox_msg_overhead(void);

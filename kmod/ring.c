@@ -525,15 +525,13 @@ static __poll_t mbox_ring_poll(struct mbox_obj *obj, struct file *file,
 }
 
 static long mbox_ring_ioctl_wait(struct mbox_ring *ring, struct file *file,
-				 struct mbox_ring_wait __user *uargs)
+				 const struct mbox_ring_wait *kargs)
 {
+	struct mbox_ring_wait args = *kargs;
 	u32 role = mbox_file_role(file);
-	struct mbox_ring_wait args;
 	struct mbox_ring_pos pos;
 	ktime_t expires;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	if (args.flags & ~MBOX_RING_WAIT_TIMEOUT ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
@@ -567,13 +565,12 @@ static long mbox_ring_ioctl_wake(struct mbox_ring *ring, struct file *file,
 }
 
 static long mbox_ring_ioctl_stat(struct mbox_ring *ring,
+				 const struct mbox_ring_stat *kargs,
 				 struct mbox_ring_stat __user *uargs)
 {
 	struct user_namespace *ns = current_user_ns();
-	struct mbox_ring_stat st;
+	struct mbox_ring_stat st = *kargs;
 
-	if (copy_from_user(&st, uargs, sizeof(st)))
-		return -EFAULT;
 	if (st.flags || memchr_inv(st.reserved, 0, sizeof(st.reserved)))
 		return -EINVAL;
 
@@ -600,17 +597,17 @@ static long mbox_ring_ioctl_stat(struct mbox_ring *ring,
 }
 
 static long mbox_ring_ioctl(struct mbox_obj *obj, struct file *file,
-			    unsigned int cmd, void __user *argp)
+			    unsigned int cmd, void *karg, void __user *uarg)
 {
 	struct mbox_ring *ring = to_ring(obj);
 
 	switch (cmd) {
 	case MBOX_IOC_RING_WAIT:
-		return mbox_ring_ioctl_wait(ring, file, argp);
+		return mbox_ring_ioctl_wait(ring, file, karg);
 	case MBOX_IOC_RING_WAKE:
-		return mbox_ring_ioctl_wake(ring, file, (unsigned long)argp);
+		return mbox_ring_ioctl_wake(ring, file, (unsigned long)uarg);
 	case MBOX_IOC_RING_STAT:
-		return mbox_ring_ioctl_stat(ring, argp);
+		return mbox_ring_ioctl_stat(ring, karg, uarg);
 	default:
 		return -ENOTTY;
 	}
