@@ -618,6 +618,16 @@ static long mbox_ring_ioctl(struct mbox_obj *obj, struct file *file,
  * writable only the pages it writes: the consumer its page, the producer
  * its page and the data. Other mappings are read-only for good (no
  * VM_MAYWRITE, so mprotect() cannot change that).
+ *
+ * Who may map at all: the producer and the consumer each write a page of
+ * their own and read the rest, so their descriptor must be open O_RDWR,
+ * whatever protection this one mapping asks for: a side that cannot
+ * publish its position through a mapping consumes or produces with read()
+ * or write() instead. An observer only reads: O_RDONLY or O_RDWR. The
+ * VFS already refuses a mapping of an O_WRONLY descriptor and a writable
+ * shared one of an O_RDONLY descriptor; the O_RDONLY producer and
+ * O_WRONLY observer never bind. What is left to refuse here is the
+ * O_RDONLY consumer.
  */
 static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 			  struct vm_area_struct *vma)
@@ -632,6 +642,10 @@ static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (!mf->may_map)
+		return -EACCES;
+	if (mf->role != MBOX_RING_OBSERVER &&
+	    (file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
 		return -EACCES;
 	if (first >= total || pages > total - first)
 		return -EINVAL;

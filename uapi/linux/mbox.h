@@ -489,8 +489,9 @@ struct mbox_list {
  * A role is free again once its descriptor is released (closed, and
  * unmapped: a mapping holds the descriptor's file). Mapping takes more:
  * mmap() needs a descriptor opened O_RDWR for a producer or consumer (a
- * mapping reads, and each of them writes a page) and O_RDONLY or O_RDWR for
- * an observer; and since a mapping shows the data, a producer may map only
+ * mapping reads, and each of them writes a page), even for a read-only
+ * mapping (an O_RDONLY consumer consumes with read()), and O_RDONLY or
+ * O_RDWR for an observer; and since a mapping shows the data, a producer may map only
  * if it had read permission too when it bound (as shmat(2) asks both for a
  * mapping that writes). A producer without it writes records with write().
  *
