@@ -1351,54 +1351,60 @@ static const struct mbox_obj_ops mbox_mailbox_ops = {
 	.ioctl		= mbox_mailbox_ioctl,
 };
 
+/*
+ * Check the creation attributes of a mailbox or inbox and make them
+ * effective in place: @capacity and @msg_size as asked (0 for the
+ * defaults) become what the mailbox gets. Called only when a mailbox is
+ * about to be created: an existing one is opened whatever the limits are
+ * now (mq_open(3)). The limits are read once here, so a concurrent change
+ * of a parameter cannot make a mailbox inconsistent.
+ */
+int mbox_mailbox_attrs(u32 flags, u32 mode, u32 *capacity, u32 *msg_size)
+{
+	u32 size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
+	u32 cap_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
+
+	if (mode & ~0777)
+		return -EINVAL;
+	if (flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS)) {
+		if (*capacity)
+			return -EINVAL;
+	} else if (*capacity) {
+		if (*capacity > cap_max)
+			return -EINVAL;
+	} else {
+		*capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
+	}
+	if (*msg_size > size_max)
+		return -EINVAL;
+	if (!*msg_size)
+		*msg_size = min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT),
+				size_max);
+	return 0;
+}
+
 static struct mbox_obj *mbox_mailbox_create(const struct mbox_open_req *req)
 {
+	u32 capacity = req->capacity, msg_size = req->msg_size;
 	struct mbox_mailbox *mb;
+	int ret;
 
-	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, req->capacity,
-				req->msg_size);
+	ret = mbox_mailbox_attrs(req->flags, req->mode, &capacity, &msg_size);
+	if (ret)
+		return ERR_PTR(ret);
+	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, capacity,
+				msg_size);
 	return mb ? &mb->obj : ERR_PTR(-ENOMEM);
 }
 
 /*
- * Check the creation attributes of MBOX_IOC_OPEN. The limits are read once
- * here, so a concurrent change of a parameter cannot make a mailbox
- * inconsistent.
+ * Check MBOX_IOC_OPEN for a named mailbox and fill in @req. Only the flags
+ * and reserved fields are checked here; the attributes are checked when
+ * the mailbox is created (mbox_mailbox_create()).
  */
-int mbox_mailbox_attrs(const struct mbox_open *args, u32 *capacity,
-		       u32 *msg_size)
-{
-	u32 size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
-	u32 cap_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
-	u32 kind = args->flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS);
-
-	if (args->mode & ~0777 ||
-	    kind == (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS))
-		return -EINVAL;
-	if (kind) {
-		if (args->capacity)
-			return -EINVAL;
-		*capacity = 0;
-	} else if (args->capacity) {
-		if (args->capacity > cap_max)
-			return -EINVAL;
-		*capacity = args->capacity;
-	} else {
-		*capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
-	}
-	if (args->msg_size > size_max)
-		return -EINVAL;
-	*msg_size = args->msg_size ?:
-		min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), size_max);
-	return 0;
-}
-
-/* Check MBOX_IOC_OPEN for a named mailbox and fill in @req. */
 int mbox_mailbox_open_req(struct mbox_open_req *req,
 			  const struct mbox_open *args)
 {
-	int ret;
-
 	if (args->flags & ~(MBOX_OPEN_CREATE | MBOX_OPEN_EXCL |
 			    MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS) ||
 	    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
@@ -1412,9 +1418,8 @@ int mbox_mailbox_open_req(struct mbox_open_req *req,
 	req->fmode = req->file->f_mode & (FMODE_READ | FMODE_WRITE);
 	req->flags = args->flags;
 	req->create = mbox_mailbox_create;
-	if (!(args->flags & MBOX_OPEN_CREATE))
-		return 0;
-	ret = mbox_mailbox_attrs(args, &req->capacity, &req->msg_size);
 	req->mode = args->mode;
-	return ret;
+	req->capacity = args->capacity;
+	req->msg_size = args->msg_size;
+	return 0;
 }

@@ -66,8 +66,7 @@ static inline struct mbox_mailbox *to_mailbox(struct mbox_obj *obj)
 struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 					u32 open_flags, u32 capacity,
 					u32 msg_size);
-int mbox_mailbox_attrs(const struct mbox_open *args, u32 *capacity,
-		       u32 *msg_size);
+int mbox_mailbox_attrs(u32 flags, u32 mode, u32 *capacity, u32 *msg_size);
 void mbox_mailbox_kill(struct mbox_mailbox *mb);
 
 ssize_t mbox_mailbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,

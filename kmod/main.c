@@ -99,6 +99,7 @@ static long mbox_ioctl_info(struct file *file, void *karg, void __user *uarg)
 {
 	struct mbox_info __user *uinfo = uarg;
 	struct mbox_info info = *(struct mbox_info *)karg;
+	u32 max;
 
 	if (info.flags || info.__pad ||
 	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
@@ -108,10 +109,16 @@ static long mbox_ioctl_info(struct file *file, void *karg, void __user *uarg)
 	info.abi_version = MBOX_ABI_VERSION;
 	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING;
 	info.name_max = MBOX_NAME_MAX;
-	info.msg_size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
-	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
-	info.capacity_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
-	info.capacity_default = mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT);
+	/*
+	 * A default above its maximum is clamped to it at creation
+	 * (mbox_mailbox_attrs()): report what a mailbox created with 0 gets.
+	 */
+	max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
+	info.msg_size_max = max;
+	info.msg_size_default = min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), max);
+	max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
+	info.capacity_max = max;
+	info.capacity_default = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), max);
 	info.user_objects_max = mbox_limit(MBOX_LIMIT_USER_OBJECTS);
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	info.msg_overhead = mbox_msg_overhead();

@@ -147,16 +147,21 @@ struct mbox_open_req {
 	struct file *file;		/* the descriptor that binds */
 	const char *name;
 	u32 name_len;
-	u32 flags;			/* MBOX_OPEN_* */
-	umode_t mode;
+	u32 flags;			/* MBOX_OPEN_*, checked */
 	fmode_t fmode;			/* the descriptor's access */
-	/* Makes a new object of the type; no spinlock is held. */
+	/*
+	 * Makes a new object of the type; no spinlock is held. It checks
+	 * the creation attributes below (EINVAL), against the limits in
+	 * force then: they matter only when something is created, as for
+	 * mq_open(3), so opening an existing object never looks at them.
+	 */
 	struct mbox_obj *(*create)(const struct mbox_open_req *req);
-	/* The type's creation attributes, checked. */
+	/* The creation attributes, as the caller gave them. */
+	u32 mode;			/* permission bits */
 	u32 capacity;			/* mailbox */
 	u32 msg_size;			/* mailbox */
 	u32 size;			/* ring */
-	u32 role;			/* ring: MBOX_RING_* */
+	u32 role;			/* ring: MBOX_RING_*, checked */
 };
 
 int mbox_registry_init(void);

@@ -836,17 +836,42 @@ static int mbox_ring_map(struct mbox_ring *ring)
 	return 0;
 }
 
+/*
+ * Check a new ring's attributes, only when one is created (as mq_open(3)
+ * does): @mode, and @size (0 for the default) made effective in place.
+ * ring_size_max is read once.
+ */
+static int mbox_ring_attrs(u32 mode, u32 *size)
+{
+	u32 size_max = mbox_limit(MBOX_LIMIT_RING_SIZE_MAX);
+
+	if (mode & ~0777)
+		return -EINVAL;
+	if (!*size) {
+		*size = min_t(u32, MBOX_RING_SIZE_DEFAULT,
+			      rounddown_pow_of_two(size_max));
+		return 0;
+	}
+	if (!is_power_of_2(*size) || *size < PAGE_SIZE || *size > size_max)
+		return -EINVAL;
+	return 0;
+}
+
 static struct mbox_obj *mbox_ring_create(const struct mbox_open_req *req)
 {
 	struct mbox_ring *ring;
+	u32 size = req->size;
 	int ret;
 
+	ret = mbox_ring_attrs(req->mode, &size);
+	if (ret)
+		return ERR_PTR(ret);
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 	mbox_obj_init(&ring->obj, &mbox_ring_ops);
-	ring->size = req->size;
-	ring->nr_data = req->size >> PAGE_SHIFT;
+	ring->size = size;
+	ring->nr_data = size >> PAGE_SHIFT;
 	spin_lock_init(&ring->lock);
 	mutex_init(&ring->prod_mutex);
 	mutex_init(&ring->cons_mutex);
@@ -889,11 +914,13 @@ void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout)
 	layout->wakeup_off = MBOX_RING_WAKEUP_OFF;
 }
 
-/* Check MBOX_IOC_RING_OPEN and fill in @req. */
+/*
+ * Check MBOX_IOC_RING_OPEN and fill in @req: the flags, reserved fields and
+ * role here; the attributes when the ring is created (mbox_ring_create()).
+ */
 int mbox_ring_open_req(struct mbox_open_req *req,
 		       const struct mbox_ring_open *args)
 {
-	u32 size_max = mbox_limit(MBOX_LIMIT_RING_SIZE_MAX);
 	fmode_t fmode = req->file->f_mode;
 
 	if (args->flags & ~(MBOX_OPEN_CREATE | MBOX_OPEN_EXCL) ||
@@ -922,19 +949,7 @@ int mbox_ring_open_req(struct mbox_open_req *req,
 	req->flags = args->flags;
 	req->role = args->role;
 	req->create = mbox_ring_create;
-	if (!(args->flags & MBOX_OPEN_CREATE))
-		return 0;
-	if (args->mode & ~0777)
-		return -EINVAL;
 	req->mode = args->mode;
-	if (!args->size) {
-		req->size = min_t(u32, MBOX_RING_SIZE_DEFAULT,
-				  rounddown_pow_of_two(size_max));
-		return 0;
-	}
-	if (!is_power_of_2(args->size) || args->size < PAGE_SIZE ||
-	    args->size > size_max)
-		return -EINVAL;
 	req->size = args->size;
 	return 0;
 }

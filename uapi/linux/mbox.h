@@ -62,11 +62,14 @@
  * @features:		out: MBOX_FEAT_* bits for what this module offers.
  * @name_max:		out: MBOX_NAME_MAX.
  * @msg_size_max:	out: largest per-message size a mailbox may be given.
- * @msg_size_default:	out: per-message size of a mailbox created with 0.
+ * @msg_size_default:	out: per-message size of a mailbox created with 0:
+ *			the msg_size_default parameter, or msg_size_max when
+ *			that is lower.
  * @capacity_max:	out: largest capacity (in messages) of a bounded
  *			mailbox.
  * @capacity_default:	out: capacity of a mailbox created with 0 and no
- *			capacity flag.
+ *			capacity flag: the capacity_default parameter, or
+ *			capacity_max when that is lower.
  * @user_objects_max:	out: objects (mailboxes, inboxes, rings) one user
  *			may own at a time.
  * @user_bytes_max:	out: bytes one user may have queued at a time,
@@ -160,9 +163,10 @@ struct mbox_info {
  * Inboxes, send(P): a process opts in to direct communication by binding a
  * descriptor (with read access) to its inbox: MBOX_IOC_OPEN with
  * MBOX_OPEN_INBOX and no name creates the inbox the first time and binds to
- * the same inbox after that. Anyone with write permission on it then sends
- * to the process by pid with MBOX_SEND_TO_PID, on any /dev/mbox descriptor
- * with write access, bound or not; pids are read in the sender's pid
+ * the same inbox after that (ignoring the attributes then). Anyone with
+ * write permission on it then sends to the process by pid with
+ * MBOX_SEND_TO_PID, on any /dev/mbox descriptor with write access, bound
+ * or not; pids are read in the sender's pid
  * namespace and name a process (thread group), not a thread. A pid with no
  * inbox, or whose process is gone, gives ESRCH. An inbox belongs to one
  * program run of its process: it dies when the process exits or execs, or
@@ -223,8 +227,12 @@ struct mbox_info {
  * @reserved:	must be 0.
  *
  * Opening an existing mailbox ignores @mode, @capacity and @msg_size (as
- * mq_open(3) ignores its attributes) and checks the mailbox's permissions
- * against the descriptor's access mode (EACCES); CAP_IPC_OWNER overrides.
+ * mq_open(3) ignores its attributes), with MBOX_OPEN_CREATE or without:
+ * they are checked (EINVAL) only when a mailbox is created, against the
+ * limits in force then, so lowering a limit never stops an existing
+ * mailbox from being opened. The flags and reserved fields are always
+ * checked. Opening an existing mailbox checks its permissions against
+ * the descriptor's access mode (EACCES); CAP_IPC_OWNER overrides.
  * A new mailbox belongs to the caller's effective uid and gid, and its
  * creator gets the access it asked for whatever @mode says.
  */
@@ -643,7 +651,8 @@ struct mbox_ring_layout {
  *		in a later version.
  * @reserved:	must be 0.
  *
- * Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
+ * As for a mailbox, @mode and @size are checked only when the ring is
+ * created. Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
  * the descriptor's access mode does not allow the role, EDQUOT when the new
  * ring's memory would take its creator over user_bytes_max.
  */
