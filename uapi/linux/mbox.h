@@ -173,9 +173,13 @@ struct mbox_info {
  * when the last descriptor bound to it is closed (one a child inherited
  * counts too). Its queued messages are then freed and its blocked senders
  * fail with ESRCH; a descriptor still bound to it (a child's) sees a
- * hang-up: receives fail with EPIPE, sends with ESRCH. An exec is noticed
- * at the next send by pid or operation on a descriptor bound to the inbox;
- * it does not wake a poll already asleep. An inbox is a mailbox in all
+ * hang-up: receives fail with EPIPE, sends with ESRCH, poll shows EPOLLHUP
+ * and EPOLLERR. An exec is noticed at the next send by pid, or the next
+ * call of any kind (every command, read, write, poll) on a descriptor
+ * bound to the inbox; so a send through an inherited descriptor fails with
+ * ESRCH at once, and nothing is queued. It does not wake a poll or a call
+ * already asleep: those end when the inbox is next looked at that way (or
+ * at their timeout). An inbox is a mailbox in all
  * else: capacity, permissions (its mode applies to senders), quotas, stat.
  *
  * Batches (MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH) move up to
