@@ -221,14 +221,22 @@ static __poll_t mbox_inbox_poll(struct mbox_obj *obj, struct file *file,
 	return mbox_mailbox_poll(&mbox_inbox_checked(obj)->obj, file, pt);
 }
 
+/*
+ * Every command on an inbox comes here, whether through a descriptor bound
+ * to it or as a send by pid through any descriptor (main.c's dispatcher).
+ */
 static long mbox_inbox_ioctl(struct mbox_obj *obj, struct file *file,
-			     unsigned int cmd, void __user *argp)
+			     unsigned int cmd, void *karg, void __user *uarg)
 {
 	return mbox_mailbox_ioctl(&mbox_inbox_checked(obj)->obj, file, cmd,
-				  argp);
+				  karg, uarg);
 }
 
-/* Inboxes bind through mbox_inbox_open(), never through the registry. */
+/*
+ * Inboxes bind through mbox_inbox_open(), never through the registry. An
+ * inbox cannot be mapped: no .mmap, and mmap() fails with ENODEV as on a
+ * mailbox.
+ */
 static const struct mbox_obj_ops mbox_inbox_ops = {
 	.type		= MBOX_TYPE_MAILBOX,
 	.detach		= mbox_inbox_detach,
@@ -268,28 +276,33 @@ static struct mbox_mailbox *mbox_inbox_attach(struct pid *owner, fmode_t fmode)
 /*
  * MBOX_IOC_OPEN with MBOX_OPEN_INBOX: bind a descriptor with access @fmode
  * to the caller's inbox, creating it with @args' attributes the first time.
- * Returns it with a reference, or an ERR_PTR: EINVAL, ENOSPC, ENOMEM.
+ * The attributes are checked only then: binding to the inbox that exists
+ * ignores them, whatever the limits are now (mq_open(3)). Returns it with a
+ * reference, or an ERR_PTR: EINVAL, ENOSPC, ENOMEM.
  */
 struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode)
 {
 	struct pid *owner = task_tgid(current);
+	u32 capacity = args->capacity, msg_size = args->msg_size;
 	struct mbox_mailbox *mb, *new;
-	u32 capacity, msg_size;
 	int ret;
 
 	if (args->name ||
 	    args->flags & ~(MBOX_OPEN_INBOX | MBOX_OPEN_UNBOUNDED |
 			    MBOX_OPEN_RENDEZVOUS) ||
+	    (args->flags & MBOX_OPEN_UNBOUNDED &&
+	     args->flags & MBOX_OPEN_RENDEZVOUS) ||
 	    memchr_inv(args->reserved, 0, sizeof(args->reserved)) ||
 	    !(fmode & FMODE_READ))
 		return ERR_PTR(-EINVAL);
-	ret = mbox_mailbox_attrs(args, &capacity, &msg_size);
-	if (ret)
-		return ERR_PTR(ret);
 
 	mb = mbox_inbox_attach(owner, fmode);
 	if (mb)
 		return &mb->obj;
+
+	ret = mbox_mailbox_attrs(args->flags, args->mode, &capacity, &msg_size);
+	if (ret)
+		return ERR_PTR(ret);
 
 	new = mbox_mailbox_alloc(&mbox_inbox_ops, args->flags, capacity,
 				 msg_size);

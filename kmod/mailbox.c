@@ -768,41 +768,74 @@ static bool mbox_nonblock(struct file *file, u32 flags, u32 nonblock_flag)
 	return (file->f_flags & O_NONBLOCK) || (flags & nonblock_flag);
 }
 
+#define MBOX_SEND_FLAGS	(MBOX_SEND_NONBLOCK | MBOX_SEND_TIMEOUT | \
+			 MBOX_SEND_SYNC | MBOX_SEND_TO_PID)
+
+static int mbox_batch_check(const struct mbox_batch *b, u32 flags,
+			    u32 pid_flag);
+
 /*
- * The mailbox a send goes to: the inbox of process @pid with
- * MBOX_SEND_TO_PID, else the one @file is bound to. Returns it with a
- * reference, or an ERR_PTR: ENOTCONN, ENOTTY (bound to another type),
- * ESRCH, EACCES, EINVAL.
+ * Check a send's argument (MBOX_IOC_SEND or MBOX_IOC_SEND_BATCH, copied in
+ * at @karg) and the descriptor's access: EINVAL, EBADF. Reports the flags
+ * and pid through @flags and @pid.
  */
-static struct mbox_mailbox *mbox_send_target(struct file *file, u32 flags,
-					     u32 pid)
+static int mbox_send_check(struct file *file, unsigned int cmd,
+			   const void *karg, u32 *flags, u32 *pid)
 {
-	struct mbox_mailbox *mb;
-	struct mbox_obj *obj;
+	const struct mbox_send *args = karg;
+	const struct mbox_batch *b = karg;
 	int ret;
 
-	if (flags & MBOX_SEND_TO_PID) {
-		if (!pid || pid > PID_MAX_LIMIT)
-			return ERR_PTR(-EINVAL);
-		mb = mbox_inbox_get(pid);
-		if (IS_ERR(mb))
-			return mb;
-		ret = mbox_obj_permission(&mb->obj, FMODE_WRITE);
-		if (ret) {
-			mbox_obj_put(&mb->obj);
-			return ERR_PTR(ret);
-		}
-		return mb;
+	if (cmd == MBOX_IOC_SEND) {
+		if (args->flags & ~MBOX_SEND_FLAGS ||
+		    args->prio >= MBOX_PRIO_MAX ||
+		    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+			return -EINVAL;
+		*flags = args->flags;
+		*pid = args->pid;
+	} else {
+		ret = mbox_batch_check(b, MBOX_SEND_FLAGS & ~MBOX_SEND_SYNC,
+				       MBOX_SEND_TO_PID);
+		if (ret)
+			return ret;
+		*flags = b->flags;
+		*pid = b->pid;
 	}
-	if (pid)
-		return ERR_PTR(-EINVAL);
-	obj = mbox_file_obj(file);
-	if (!obj)
-		return ERR_PTR(-ENOTCONN);
-	if (obj->ops->type != MBOX_TYPE_MAILBOX)
-		return ERR_PTR(-ENOTTY);
-	mbox_obj_get(obj);
-	return to_mailbox(obj);
+	if ((*flags & MBOX_SEND_TO_PID) ? !*pid || *pid > PID_MAX_LIMIT : *pid)
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return 0;
+}
+
+/*
+ * Where a send goes, for main.c's dispatcher: with MBOX_SEND_TO_PID the
+ * inbox of process pid, whatever @file is bound to (if anything); the
+ * dispatcher then enters it through its operations, as it does the
+ * object @file is bound to otherwise (NULL here). Returns the inbox with
+ * a reference, NULL, or an ERR_PTR: EINVAL, EBADF, ESRCH, EACCES.
+ */
+struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
+				  const void *karg)
+{
+	struct mbox_mailbox *mb;
+	u32 flags, pid;
+	int ret;
+
+	ret = mbox_send_check(file, cmd, karg, &flags, &pid);
+	if (ret)
+		return ERR_PTR(ret);
+	if (!(flags & MBOX_SEND_TO_PID))
+		return NULL;
+	mb = mbox_inbox_get(pid);
+	if (IS_ERR(mb))
+		return ERR_CAST(mb);
+	ret = mbox_obj_permission(&mb->obj, FMODE_WRITE);
+	if (ret) {
+		mbox_obj_put(&mb->obj);
+		return ERR_PTR(ret);
+	}
+	return &mb->obj;
 }
 
 /* Build one message from userspace and send it. */
@@ -831,35 +864,23 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 	return ret;
 }
 
-#define MBOX_SEND_FLAGS	(MBOX_SEND_NONBLOCK | MBOX_SEND_TIMEOUT | \
-			 MBOX_SEND_SYNC | MBOX_SEND_TO_PID)
-
-long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs)
+/* MBOX_IOC_SEND to @mb, which mbox_send_target() chose. */
+static long mbox_ioctl_send(struct mbox_mailbox *mb, struct file *file,
+			    const struct mbox_send *args)
 {
-	struct mbox_mailbox *mb;
-	struct mbox_send args;
 	ktime_t expires;
+	u32 flags, pid;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
-	if (args.flags & ~MBOX_SEND_FLAGS || args.prio >= MBOX_PRIO_MAX ||
-	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
-		return -EINVAL;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
-
-	mb = mbox_send_target(file, args.flags, args.pid);
-	if (IS_ERR(mb))
-		return PTR_ERR(mb);
-	ret = mbox_send_one(mb, file, u64_to_user_ptr(args.buf), args.len,
-			    args.prio,
-			    mbox_nonblock(file, args.flags, MBOX_SEND_NONBLOCK),
-			    args.flags & MBOX_SEND_SYNC,
-			    mbox_deadline(&expires, args.flags & MBOX_SEND_TIMEOUT,
-					  args.timeout_ns));
-	mbox_obj_put(&mb->obj);
-	return ret;
+	ret = mbox_send_check(file, MBOX_IOC_SEND, args, &flags, &pid);
+	if (ret)
+		return ret;
+	return mbox_send_one(mb, file, u64_to_user_ptr(args->buf), args->len,
+			     args->prio,
+			     mbox_nonblock(file, flags, MBOX_SEND_NONBLOCK),
+			     flags & MBOX_SEND_SYNC,
+			     mbox_deadline(&expires, flags & MBOX_SEND_TIMEOUT,
+					   args->timeout_ns));
 }
 
 /* Check MBOX_RECV_FROM and fill in what a receiver wants. */
@@ -883,17 +904,16 @@ static int mbox_want_init(struct mbox_want *want, u32 flags, u32 pid,
 			 MBOX_RECV_TRUNC | MBOX_RECV_PEEK | MBOX_RECV_FROM)
 
 static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
+			    const struct mbox_recv *kargs,
 			    struct mbox_recv __user *uargs)
 {
-	struct mbox_recv args;
+	struct mbox_recv args = *kargs;
 	struct mbox_want want;
 	struct mbox_msg *msg;
 	ktime_t expires;
 	u32 msg_len, n;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	if (args.flags & ~MBOX_RECV_FLAGS ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
@@ -959,28 +979,22 @@ static int mbox_batch_check(const struct mbox_batch *b, u32 flags,
 	return 0;
 }
 
-long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs)
+/* MBOX_IOC_SEND_BATCH to @mb, which mbox_send_target() chose. */
+static long mbox_ioctl_send_batch(struct mbox_mailbox *mb, struct file *file,
+				  const struct mbox_batch *kargs,
+				  struct mbox_batch __user *uargs)
 {
 	struct mbox_msgvec __user *uvec;
-	struct mbox_mailbox *mb;
+	struct mbox_batch b = *kargs;
 	struct mbox_msgvec v;
-	struct mbox_batch b;
 	ktime_t expires, *deadline;
+	u32 i, flags, pid;
 	bool nonblock;
-	int err = 0;
-	u32 i;
+	int err;
 
-	if (copy_from_user(&b, uargs, sizeof(b)))
-		return -EFAULT;
-	err = mbox_batch_check(&b, MBOX_SEND_FLAGS & ~MBOX_SEND_SYNC,
-			       MBOX_SEND_TO_PID);
+	err = mbox_send_check(file, MBOX_IOC_SEND_BATCH, &b, &flags, &pid);
 	if (err)
 		return err;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
-	mb = mbox_send_target(file, b.flags, b.pid);
-	if (IS_ERR(mb))
-		return PTR_ERR(mb);
 
 	uvec = u64_to_user_ptr(b.vec);
 	nonblock = mbox_nonblock(file, b.flags, MBOX_SEND_NONBLOCK);
@@ -1003,25 +1017,23 @@ long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs)
 		if (err)
 			break;
 	}
-	mbox_obj_put(&mb->obj);
 	return mbox_batch_result(uargs, i, err);
 }
 
 static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
+				  const struct mbox_batch *kargs,
 				  struct mbox_batch __user *uargs)
 {
 	struct mbox_msgvec __user *uvec;
+	struct mbox_batch b = *kargs;
 	struct mbox_msgvec v;
 	struct mbox_want want;
-	struct mbox_batch b;
 	struct mbox_msg *msg;
 	ktime_t expires, *deadline;
 	u32 i, n, msg_len;
 	bool nonblock;
 	int err;
 
-	if (copy_from_user(&b, uargs, sizeof(b)))
-		return -EFAULT;
 	err = mbox_batch_check(&b, MBOX_RECV_FLAGS & ~MBOX_RECV_PEEK,
 			       MBOX_RECV_FROM);
 	if (!err)
@@ -1069,13 +1081,12 @@ static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
 }
 
 static long mbox_ioctl_stat(struct mbox_mailbox *mb,
+			    const struct mbox_stat *kargs,
 			    struct mbox_stat __user *uargs)
 {
 	struct user_namespace *ns = current_user_ns();
-	struct mbox_stat st;
+	struct mbox_stat st = *kargs;
 
-	if (copy_from_user(&st, uargs, sizeof(st)))
-		return -EFAULT;
 	if (st.flags || memchr_inv(st.reserved, 0, sizeof(st.reserved)))
 		return -EINVAL;
 
@@ -1112,17 +1123,21 @@ static long mbox_ioctl_stat(struct mbox_mailbox *mb,
 }
 
 long mbox_mailbox_ioctl(struct mbox_obj *obj, struct file *file,
-			unsigned int cmd, void __user *argp)
+			unsigned int cmd, void *karg, void __user *uarg)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
 
 	switch (cmd) {
+	case MBOX_IOC_SEND:
+		return mbox_ioctl_send(mb, file, karg);
+	case MBOX_IOC_SEND_BATCH:
+		return mbox_ioctl_send_batch(mb, file, karg, uarg);
 	case MBOX_IOC_RECV:
-		return mbox_ioctl_recv(mb, file, argp);
+		return mbox_ioctl_recv(mb, file, karg, uarg);
 	case MBOX_IOC_RECV_BATCH:
-		return mbox_ioctl_recv_batch(mb, file, argp);
+		return mbox_ioctl_recv_batch(mb, file, karg, uarg);
 	case MBOX_IOC_STAT:
-		return mbox_ioctl_stat(mb, argp);
+		return mbox_ioctl_stat(mb, karg, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -1336,54 +1351,60 @@ static const struct mbox_obj_ops mbox_mailbox_ops = {
 	.ioctl		= mbox_mailbox_ioctl,
 };
 
+/*
+ * Check the creation attributes of a mailbox or inbox and make them
+ * effective in place: @capacity and @msg_size as asked (0 for the
+ * defaults) become what the mailbox gets. Called only when a mailbox is
+ * about to be created: an existing one is opened whatever the limits are
+ * now (mq_open(3)). The limits are read once here, so a concurrent change
+ * of a parameter cannot make a mailbox inconsistent.
+ */
+int mbox_mailbox_attrs(u32 flags, u32 mode, u32 *capacity, u32 *msg_size)
+{
+	u32 size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
+	u32 cap_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
+
+	if (mode & ~0777)
+		return -EINVAL;
+	if (flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS)) {
+		if (*capacity)
+			return -EINVAL;
+	} else if (*capacity) {
+		if (*capacity > cap_max)
+			return -EINVAL;
+	} else {
+		*capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
+	}
+	if (*msg_size > size_max)
+		return -EINVAL;
+	if (!*msg_size)
+		*msg_size = min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT),
+				size_max);
+	return 0;
+}
+
 static struct mbox_obj *mbox_mailbox_create(const struct mbox_open_req *req)
 {
+	u32 capacity = req->capacity, msg_size = req->msg_size;
 	struct mbox_mailbox *mb;
+	int ret;
 
-	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, req->capacity,
-				req->msg_size);
+	ret = mbox_mailbox_attrs(req->flags, req->mode, &capacity, &msg_size);
+	if (ret)
+		return ERR_PTR(ret);
+	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, capacity,
+				msg_size);
 	return mb ? &mb->obj : ERR_PTR(-ENOMEM);
 }
 
 /*
- * Check the creation attributes of MBOX_IOC_OPEN. The limits are read once
- * here, so a concurrent change of a parameter cannot make a mailbox
- * inconsistent.
+ * Check MBOX_IOC_OPEN for a named mailbox and fill in @req. Only the flags
+ * and reserved fields are checked here; the attributes are checked when
+ * the mailbox is created (mbox_mailbox_create()).
  */
-int mbox_mailbox_attrs(const struct mbox_open *args, u32 *capacity,
-		       u32 *msg_size)
-{
-	u32 size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
-	u32 cap_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
-	u32 kind = args->flags & (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS);
-
-	if (args->mode & ~0777 ||
-	    kind == (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS))
-		return -EINVAL;
-	if (kind) {
-		if (args->capacity)
-			return -EINVAL;
-		*capacity = 0;
-	} else if (args->capacity) {
-		if (args->capacity > cap_max)
-			return -EINVAL;
-		*capacity = args->capacity;
-	} else {
-		*capacity = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), cap_max);
-	}
-	if (args->msg_size > size_max)
-		return -EINVAL;
-	*msg_size = args->msg_size ?:
-		min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), size_max);
-	return 0;
-}
-
-/* Check MBOX_IOC_OPEN for a named mailbox and fill in @req. */
 int mbox_mailbox_open_req(struct mbox_open_req *req,
 			  const struct mbox_open *args)
 {
-	int ret;
-
 	if (args->flags & ~(MBOX_OPEN_CREATE | MBOX_OPEN_EXCL |
 			    MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS) ||
 	    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
@@ -1397,9 +1418,8 @@ int mbox_mailbox_open_req(struct mbox_open_req *req,
 	req->fmode = req->file->f_mode & (FMODE_READ | FMODE_WRITE);
 	req->flags = args->flags;
 	req->create = mbox_mailbox_create;
-	if (!(args->flags & MBOX_OPEN_CREATE))
-		return 0;
-	ret = mbox_mailbox_attrs(args, &req->capacity, &req->msg_size);
 	req->mode = args->mode;
-	return ret;
+	req->capacity = args->capacity;
+	req->msg_size = args->msg_size;
+	return 0;
 }

@@ -66,8 +66,7 @@ static inline struct mbox_mailbox *to_mailbox(struct mbox_obj *obj)
 struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 					u32 open_flags, u32 capacity,
 					u32 msg_size);
-int mbox_mailbox_attrs(const struct mbox_open *args, u32 *capacity,
-		       u32 *msg_size);
+int mbox_mailbox_attrs(u32 flags, u32 mode, u32 *capacity, u32 *msg_size);
 void mbox_mailbox_kill(struct mbox_mailbox *mb);
 
 ssize_t mbox_mailbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,
@@ -77,7 +76,7 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 			   poll_table *pt);
 long mbox_mailbox_ioctl(struct mbox_obj *obj, struct file *file,
-			unsigned int cmd, void __user *argp);
+			unsigned int cmd, void *karg, void __user *uarg);
 void mbox_mailbox_usage(struct mbox_obj *obj, u32 *queued, u64 *queued_bytes);
 void mbox_mailbox_attach(struct mbox_obj *obj, fmode_t fmode);
 void mbox_mailbox_release(struct mbox_obj *obj);

@@ -3,7 +3,8 @@
  * mbox: kernel mailboxes and shared-memory rings behind /dev/mbox.
  *
  * This file holds the module's frame: the misc device, the module parameters
- * and the ioctl dispatch. The objects themselves live in their own files.
+ * and the dispatch of every file operation and command to the object a
+ * descriptor is bound to. The objects themselves live in their own files.
  */
 
 #include <linux/fs.h>
@@ -11,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
@@ -87,12 +89,18 @@ module_param_cb(ring_size_max, &mbox_param_ops, &mbox_limits[MBOX_LIMIT_RING_SIZ
 __MODULE_PARM_TYPE(ring_size_max, "uint");
 MODULE_PARM_DESC(ring_size_max, "Largest ring data size, in bytes (default 16 MiB, at most 256 MiB)");
 
-static int mbox_ioctl_info(struct mbox_info __user *uinfo)
-{
-	struct mbox_info info;
+/*
+ * Device commands: they act on the device, not on the object a descriptor
+ * is bound to. Each gets its argument copied in (@karg) and writes results
+ * to @uarg.
+ */
 
-	if (copy_from_user(&info, uinfo, sizeof(info)))
-		return -EFAULT;
+static long mbox_ioctl_info(struct file *file, void *karg, void __user *uarg)
+{
+	struct mbox_info __user *uinfo = uarg;
+	struct mbox_info info = *(struct mbox_info *)karg;
+	u32 max;
+
 	if (info.flags || info.__pad ||
 	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
 		return -EINVAL;
@@ -101,10 +109,16 @@ static int mbox_ioctl_info(struct mbox_info __user *uinfo)
 	info.abi_version = MBOX_ABI_VERSION;
 	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING;
 	info.name_max = MBOX_NAME_MAX;
-	info.msg_size_max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
-	info.msg_size_default = mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT);
-	info.capacity_max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
-	info.capacity_default = mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT);
+	/*
+	 * A default above its maximum is clamped to it at creation
+	 * (mbox_mailbox_attrs()): report what a mailbox created with 0 gets.
+	 */
+	max = mbox_limit(MBOX_LIMIT_MSG_SIZE_MAX);
+	info.msg_size_max = max;
+	info.msg_size_default = min(mbox_limit(MBOX_LIMIT_MSG_SIZE_DEFAULT), max);
+	max = mbox_limit(MBOX_LIMIT_CAPACITY_MAX);
+	info.capacity_max = max;
+	info.capacity_default = min(mbox_limit(MBOX_LIMIT_CAPACITY_DEFAULT), max);
 	info.user_objects_max = mbox_limit(MBOX_LIMIT_USER_OBJECTS);
 	info.user_bytes_max = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	info.msg_overhead = mbox_msg_overhead();
@@ -140,17 +154,15 @@ static void mbox_bind_end(struct mbox_file *mf, struct mbox_obj *obj)
 	mutex_unlock(&mf->lock);
 }
 
-static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
+static long mbox_ioctl_open(struct file *file, void *karg, void __user *uarg)
 {
 	struct mbox_file *mf = file->private_data;
 	char name[MBOX_NAME_MAX + 1];
 	struct mbox_open_req req = { .name = name, .file = file };
-	struct mbox_open args;
+	struct mbox_open args = *(struct mbox_open *)karg;
 	struct mbox_obj *obj;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	if (!(args.flags & MBOX_OPEN_INBOX)) {
 		ret = mbox_mailbox_open_req(&req, &args);
 		if (ret)
@@ -173,18 +185,17 @@ static long mbox_ioctl_open(struct file *file, struct mbox_open __user *uargs)
 	return PTR_ERR_OR_ZERO(obj);
 }
 
-static long mbox_ioctl_ring_open(struct file *file,
-				 struct mbox_ring_open __user *uargs)
+static long mbox_ioctl_ring_open(struct file *file, void *karg,
+				 void __user *uarg)
 {
 	struct mbox_file *mf = file->private_data;
+	struct mbox_ring_open __user *uargs = uarg;
 	char name[MBOX_NAME_MAX + 1];
 	struct mbox_open_req req = { .name = name, .file = file };
-	struct mbox_ring_open args;
+	struct mbox_ring_open args = *(struct mbox_ring_open *)karg;
 	struct mbox_obj *obj;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	ret = mbox_ring_open_req(&req, &args);
 	if (ret)
 		return ret;
@@ -216,32 +227,30 @@ static long mbox_ioctl_ring_open(struct file *file,
 	return 0;
 }
 
-static long mbox_ioctl_unlink(struct mbox_unlink __user *uargs)
+static long mbox_ioctl_unlink(struct file *file, void *karg,
+			      void __user *uarg)
 {
+	const struct mbox_unlink *args = karg;
 	char name[MBOX_NAME_MAX + 1];
-	struct mbox_unlink args;
 	u32 len;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
-	if (args.flags ||
-	    (args.type != MBOX_TYPE_MAILBOX && args.type != MBOX_TYPE_RING) ||
-	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+	if (args->flags ||
+	    (args->type != MBOX_TYPE_MAILBOX && args->type != MBOX_TYPE_RING) ||
+	    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
 		return -EINVAL;
-	ret = mbox_name_from_user(name, u64_to_user_ptr(args.name), &len);
+	ret = mbox_name_from_user(name, u64_to_user_ptr(args->name), &len);
 	if (ret)
 		return ret;
-	return mbox_obj_unlink(args.type, name, len);
+	return mbox_obj_unlink(args->type, name, len);
 }
 
-static long mbox_ioctl_list(struct mbox_list __user *uargs)
+static long mbox_ioctl_list(struct file *file, void *karg, void __user *uarg)
 {
-	struct mbox_list args;
+	struct mbox_list args = *(struct mbox_list *)karg;
+	struct mbox_list __user *uargs = uarg;
 	int ret;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	ret = mbox_obj_list(u64_to_user_ptr(args.buf), args.len, &args.count,
@@ -254,39 +263,135 @@ static long mbox_ioctl_list(struct mbox_list __user *uargs)
 	return ret;
 }
 
+/*
+ * The command table. Every command has one entry, indexed by its number,
+ * that says how big its argument is, which descriptors take it and who
+ * handles it; mbox_ioctl() is the only way in, so no command can reach an
+ * object without the checks of the object's type. Two kinds:
+ *  - device commands (@dev): act on the device, on the descriptors @on
+ *    allows;
+ *  - object commands: go to the operations of the object @on names, the
+ *    one the descriptor is bound to, or the one @target picks from the
+ *    argument (a send by pid, on any descriptor, enters the inbox's
+ *    operations just as a send through a descriptor bound to it does).
+ * The argument is copied in once, here, before any handler looks at it, so
+ * that what routed a call is what the handler sees (no double fetch).
+ */
+#define MBOX_ON_UNBOUND	BIT(0)			/* an unbound descriptor */
+#define MBOX_ON_MAILBOX	BIT(MBOX_TYPE_MAILBOX)	/* bound to a mailbox or inbox */
+#define MBOX_ON_RING	BIT(MBOX_TYPE_RING)	/* bound to a ring */
+#define MBOX_ON_BOUND	(MBOX_ON_MAILBOX | MBOX_ON_RING)
+#define MBOX_ON_ANY	(MBOX_ON_UNBOUND | MBOX_ON_BOUND)
+
+union mbox_ioctl_arg {
+	struct mbox_info info;
+	struct mbox_open open;
+	struct mbox_unlink unlink;
+	struct mbox_list list;
+	struct mbox_send send;
+	struct mbox_recv recv;
+	struct mbox_stat stat;
+	struct mbox_batch batch;
+	struct mbox_ring_open ring_open;
+	struct mbox_ring_wait ring_wait;
+	struct mbox_ring_stat ring_stat;
+};
+
+struct mbox_ioctl_desc {
+	unsigned int cmd;
+	u16 size;		/* bytes of the argument copied in; 0: none */
+	u16 on;			/* MBOX_ON_*: the descriptors that take it */
+	long (*dev)(struct file *file, void *karg, void __user *uarg);
+	/*
+	 * An object command's object when the argument names one: returned
+	 * with a reference, NULL for the bound object, or an ERR_PTR.
+	 */
+	struct mbox_obj *(*target)(struct file *file, unsigned int cmd,
+				   const void *karg);
+};
+
+/*
+ * The argument is copied in when userspace writes it (_IOC_WRITE); every
+ * such argument fits the union. A command without one (_IO) passes a
+ * value, which its handler reads from @uarg.
+ */
+#define MBOX_IOCTL(name, states, fn, tgt)				\
+	[_IOC_NR(MBOX_IOC_##name)] = {					\
+		.cmd = MBOX_IOC_##name,					\
+		.size = (_IOC_DIR(MBOX_IOC_##name) & _IOC_WRITE ?	\
+			 _IOC_SIZE(MBOX_IOC_##name) : 0) +		\
+			BUILD_BUG_ON_ZERO(_IOC_SIZE(MBOX_IOC_##name) >	\
+					  sizeof(union mbox_ioctl_arg)),	\
+		.on = (states), .dev = (fn), .target = (tgt),		\
+	}
+
+static const struct mbox_ioctl_desc mbox_ioctls[] = {
+	/* Device commands. */
+	MBOX_IOCTL(INFO, MBOX_ON_ANY, mbox_ioctl_info, NULL),
+	MBOX_IOCTL(OPEN, MBOX_ON_UNBOUND, mbox_ioctl_open, NULL),
+	MBOX_IOCTL(UNLINK, MBOX_ON_ANY, mbox_ioctl_unlink, NULL),
+	MBOX_IOCTL(LIST, MBOX_ON_ANY, mbox_ioctl_list, NULL),
+	MBOX_IOCTL(RING_OPEN, MBOX_ON_UNBOUND, mbox_ioctl_ring_open, NULL),
+	/* Object commands. */
+	MBOX_IOCTL(SEND, MBOX_ON_MAILBOX, NULL, mbox_send_target),
+	MBOX_IOCTL(RECV, MBOX_ON_MAILBOX, NULL, NULL),
+	MBOX_IOCTL(STAT, MBOX_ON_MAILBOX, NULL, NULL),
+	MBOX_IOCTL(SEND_BATCH, MBOX_ON_MAILBOX, NULL, mbox_send_target),
+	MBOX_IOCTL(RECV_BATCH, MBOX_ON_MAILBOX, NULL, NULL),
+	MBOX_IOCTL(RING_WAIT, MBOX_ON_RING, NULL, NULL),
+	MBOX_IOCTL(RING_WAKE, MBOX_ON_RING, NULL, NULL),
+	MBOX_IOCTL(RING_STAT, MBOX_ON_RING, NULL, NULL),
+};
+
+/*
+ * Whether a descriptor in state @obj (NULL: unbound) may issue a command
+ * that @on allows: 0, ENOTCONN (it must be bound), EISCONN (it must not
+ * be), ENOTTY (bound to a type the command is not for).
+ */
+static int mbox_ioctl_allowed(const struct mbox_obj *obj, u16 on)
+{
+	if (!obj)
+		return on & MBOX_ON_UNBOUND ? 0 : -ENOTCONN;
+	if (on & BIT(obj->ops->type))
+		return 0;
+	return on == MBOX_ON_UNBOUND ? -EISCONN : -ENOTTY;
+}
+
 static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	void __user *argp = (void __user *)arg;
-	struct mbox_obj *obj;
+	void __user *uarg = (void __user *)arg;
+	const struct mbox_ioctl_desc *desc;
+	union mbox_ioctl_arg karg;
+	struct mbox_obj *obj, *target = NULL;
+	unsigned int nr = _IOC_NR(cmd);
+	long ret;
 
-	switch (cmd) {
-	case MBOX_IOC_INFO:
-		return mbox_ioctl_info(argp);
-	case MBOX_IOC_OPEN:
-		return mbox_ioctl_open(file, argp);
-	case MBOX_IOC_UNLINK:
-		return mbox_ioctl_unlink(argp);
-	case MBOX_IOC_LIST:
-		return mbox_ioctl_list(argp);
-	case MBOX_IOC_RING_OPEN:
-		return mbox_ioctl_ring_open(file, argp);
-	case MBOX_IOC_SEND:
-		return mbox_send_ioctl(file, argp);
-	case MBOX_IOC_SEND_BATCH:
-		return mbox_send_batch_ioctl(file, argp);
-	case MBOX_IOC_RECV:
-	case MBOX_IOC_RECV_BATCH:
-	case MBOX_IOC_STAT:
-	case MBOX_IOC_RING_WAIT:
-	case MBOX_IOC_RING_WAKE:
-	case MBOX_IOC_RING_STAT:
-		obj = mbox_file_obj(file);
-		if (!obj)
-			return -ENOTCONN;
-		return obj->ops->ioctl(obj, file, cmd, argp);
-	default:
+	if (_IOC_TYPE(cmd) != MBOX_IOC_MAGIC || nr >= ARRAY_SIZE(mbox_ioctls))
 		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(mbox_ioctls));
+	desc = &mbox_ioctls[nr];
+	if (!desc->cmd || desc->cmd != cmd)
+		return -ENOTTY;
+	if (desc->size && copy_from_user(&karg, uarg, desc->size))
+		return -EFAULT;
+
+	if (desc->target) {
+		target = desc->target(file, cmd, &karg);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
 	}
+	obj = target ?: mbox_file_obj(file);
+	ret = mbox_ioctl_allowed(obj, desc->on);
+	if (!ret) {
+		if (desc->dev)
+			ret = desc->dev(file, desc->size ? &karg : NULL, uarg);
+		else
+			ret = obj->ops->ioctl(obj, file, cmd,
+					      desc->size ? &karg : NULL, uarg);
+	}
+	if (target)
+		mbox_obj_put(target);
+	return ret;
 }
 
 static ssize_t mbox_read_iter(struct kiocb *iocb, struct iov_iter *to)

@@ -108,9 +108,18 @@ struct mbox_obj_ops {
 			      struct iov_iter *from);
 	__poll_t (*poll)(struct mbox_obj *obj, struct file *file,
 			 poll_table *pt);
-	/* The type's own commands; -ENOTTY for others. */
+	/*
+	 * The type's own commands, as main.c's command table routes them:
+	 * only commands the table gives to this type come here. @karg is the
+	 * argument, copied in once by the dispatcher (NULL for a command
+	 * without one, whose value is then @uarg); read it, never @uarg,
+	 * which is only where results go. The descriptor @file is usually
+	 * bound to @obj, but a send by pid (MBOX_SEND_TO_PID) comes through
+	 * any descriptor: use @file only for its access mode, flags and
+	 * opener.
+	 */
 	long (*ioctl)(struct mbox_obj *obj, struct file *file,
-		      unsigned int cmd, void __user *argp);
+		      unsigned int cmd, void *karg, void __user *uarg);
 	/* mmap(); NULL when the type cannot be mapped. */
 	int (*mmap)(struct mbox_obj *obj, struct file *file,
 		    struct vm_area_struct *vma);
@@ -138,16 +147,21 @@ struct mbox_open_req {
 	struct file *file;		/* the descriptor that binds */
 	const char *name;
 	u32 name_len;
-	u32 flags;			/* MBOX_OPEN_* */
-	umode_t mode;
+	u32 flags;			/* MBOX_OPEN_*, checked */
 	fmode_t fmode;			/* the descriptor's access */
-	/* Makes a new object of the type; no spinlock is held. */
+	/*
+	 * Makes a new object of the type; no spinlock is held. It checks
+	 * the creation attributes below (EINVAL), against the limits in
+	 * force then: they matter only when something is created, as for
+	 * mq_open(3), so opening an existing object never looks at them.
+	 */
 	struct mbox_obj *(*create)(const struct mbox_open_req *req);
-	/* The type's creation attributes, checked. */
+	/* The creation attributes, as the caller gave them. */
+	u32 mode;			/* permission bits */
 	u32 capacity;			/* mailbox */
 	u32 msg_size;			/* mailbox */
 	u32 size;			/* ring */
-	u32 role;			/* ring: MBOX_RING_* */
+	u32 role;			/* ring: MBOX_RING_*, checked */
 };
 
 int mbox_registry_init(void);
@@ -185,8 +199,8 @@ struct mbox_batch;
 int mbox_mailbox_open_req(struct mbox_open_req *req,
 			  const struct mbox_open *args);
 struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
-long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs);
-long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs);
+struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
+				  const void *karg);
 
 /* Bytes a queued message counts against its sender's quota, beyond its payload. */
 u32 mbox_msg_overhead(void);

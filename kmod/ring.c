@@ -525,15 +525,13 @@ static __poll_t mbox_ring_poll(struct mbox_obj *obj, struct file *file,
 }
 
 static long mbox_ring_ioctl_wait(struct mbox_ring *ring, struct file *file,
-				 struct mbox_ring_wait __user *uargs)
+				 const struct mbox_ring_wait *kargs)
 {
+	struct mbox_ring_wait args = *kargs;
 	u32 role = mbox_file_role(file);
-	struct mbox_ring_wait args;
 	struct mbox_ring_pos pos;
 	ktime_t expires;
 
-	if (copy_from_user(&args, uargs, sizeof(args)))
-		return -EFAULT;
 	if (args.flags & ~MBOX_RING_WAIT_TIMEOUT ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
@@ -567,13 +565,12 @@ static long mbox_ring_ioctl_wake(struct mbox_ring *ring, struct file *file,
 }
 
 static long mbox_ring_ioctl_stat(struct mbox_ring *ring,
+				 const struct mbox_ring_stat *kargs,
 				 struct mbox_ring_stat __user *uargs)
 {
 	struct user_namespace *ns = current_user_ns();
-	struct mbox_ring_stat st;
+	struct mbox_ring_stat st = *kargs;
 
-	if (copy_from_user(&st, uargs, sizeof(st)))
-		return -EFAULT;
 	if (st.flags || memchr_inv(st.reserved, 0, sizeof(st.reserved)))
 		return -EINVAL;
 
@@ -600,17 +597,17 @@ static long mbox_ring_ioctl_stat(struct mbox_ring *ring,
 }
 
 static long mbox_ring_ioctl(struct mbox_obj *obj, struct file *file,
-			    unsigned int cmd, void __user *argp)
+			    unsigned int cmd, void *karg, void __user *uarg)
 {
 	struct mbox_ring *ring = to_ring(obj);
 
 	switch (cmd) {
 	case MBOX_IOC_RING_WAIT:
-		return mbox_ring_ioctl_wait(ring, file, argp);
+		return mbox_ring_ioctl_wait(ring, file, karg);
 	case MBOX_IOC_RING_WAKE:
-		return mbox_ring_ioctl_wake(ring, file, (unsigned long)argp);
+		return mbox_ring_ioctl_wake(ring, file, (unsigned long)uarg);
 	case MBOX_IOC_RING_STAT:
-		return mbox_ring_ioctl_stat(ring, argp);
+		return mbox_ring_ioctl_stat(ring, karg, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -621,6 +618,16 @@ static long mbox_ring_ioctl(struct mbox_obj *obj, struct file *file,
  * writable only the pages it writes: the consumer its page, the producer
  * its page and the data. Other mappings are read-only for good (no
  * VM_MAYWRITE, so mprotect() cannot change that).
+ *
+ * Who may map at all: the producer and the consumer each write a page of
+ * their own and read the rest, so their descriptor must be open O_RDWR,
+ * whatever protection this one mapping asks for: a side that cannot
+ * publish its position through a mapping consumes or produces with read()
+ * or write() instead. An observer only reads: O_RDONLY or O_RDWR. The
+ * VFS already refuses a mapping of an O_WRONLY descriptor and a writable
+ * shared one of an O_RDONLY descriptor; the O_RDONLY producer and
+ * O_WRONLY observer never bind. What is left to refuse here is the
+ * O_RDONLY consumer.
  */
 static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 			  struct vm_area_struct *vma)
@@ -635,6 +642,10 @@ static int mbox_ring_mmap(struct mbox_obj *obj, struct file *file,
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (!mf->may_map)
+		return -EACCES;
+	if (mf->role != MBOX_RING_OBSERVER &&
+	    (file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
 		return -EACCES;
 	if (first >= total || pages > total - first)
 		return -EINVAL;
@@ -825,17 +836,42 @@ static int mbox_ring_map(struct mbox_ring *ring)
 	return 0;
 }
 
+/*
+ * Check a new ring's attributes, only when one is created (as mq_open(3)
+ * does): @mode, and @size (0 for the default) made effective in place.
+ * ring_size_max is read once.
+ */
+static int mbox_ring_attrs(u32 mode, u32 *size)
+{
+	u32 size_max = mbox_limit(MBOX_LIMIT_RING_SIZE_MAX);
+
+	if (mode & ~0777)
+		return -EINVAL;
+	if (!*size) {
+		*size = min_t(u32, MBOX_RING_SIZE_DEFAULT,
+			      rounddown_pow_of_two(size_max));
+		return 0;
+	}
+	if (!is_power_of_2(*size) || *size < PAGE_SIZE || *size > size_max)
+		return -EINVAL;
+	return 0;
+}
+
 static struct mbox_obj *mbox_ring_create(const struct mbox_open_req *req)
 {
 	struct mbox_ring *ring;
+	u32 size = req->size;
 	int ret;
 
+	ret = mbox_ring_attrs(req->mode, &size);
+	if (ret)
+		return ERR_PTR(ret);
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 	mbox_obj_init(&ring->obj, &mbox_ring_ops);
-	ring->size = req->size;
-	ring->nr_data = req->size >> PAGE_SHIFT;
+	ring->size = size;
+	ring->nr_data = size >> PAGE_SHIFT;
 	spin_lock_init(&ring->lock);
 	mutex_init(&ring->prod_mutex);
 	mutex_init(&ring->cons_mutex);
@@ -878,11 +914,13 @@ void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout)
 	layout->wakeup_off = MBOX_RING_WAKEUP_OFF;
 }
 
-/* Check MBOX_IOC_RING_OPEN and fill in @req. */
+/*
+ * Check MBOX_IOC_RING_OPEN and fill in @req: the flags, reserved fields and
+ * role here; the attributes when the ring is created (mbox_ring_create()).
+ */
 int mbox_ring_open_req(struct mbox_open_req *req,
 		       const struct mbox_ring_open *args)
 {
-	u32 size_max = mbox_limit(MBOX_LIMIT_RING_SIZE_MAX);
 	fmode_t fmode = req->file->f_mode;
 
 	if (args->flags & ~(MBOX_OPEN_CREATE | MBOX_OPEN_EXCL) ||
@@ -911,19 +949,7 @@ int mbox_ring_open_req(struct mbox_open_req *req,
 	req->flags = args->flags;
 	req->role = args->role;
 	req->create = mbox_ring_create;
-	if (!(args->flags & MBOX_OPEN_CREATE))
-		return 0;
-	if (args->mode & ~0777)
-		return -EINVAL;
 	req->mode = args->mode;
-	if (!args->size) {
-		req->size = min_t(u32, MBOX_RING_SIZE_DEFAULT,
-				  rounddown_pow_of_two(size_max));
-		return 0;
-	}
-	if (!is_power_of_2(args->size) || args->size < PAGE_SIZE ||
-	    args->size > size_max)
-		return -EINVAL;
 	req->size = args->size;
 	return 0;
 }

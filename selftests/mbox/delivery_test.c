@@ -80,6 +80,7 @@ TEST_F(rdv, holds_nothing)
 {
 	struct mbox_stat st;
 	char buf[8];
+	int fd;
 
 	ASSERT_EQ(0, mb_stat(self->fd, &st));
 	EXPECT_EQ(0, st.capacity);
@@ -93,10 +94,19 @@ TEST_F(rdv, holds_nothing)
 	EXPECT_EQ(0, st.sent);
 	EXPECT_EQ(0, st.queued);
 
-	EXPECT_EQ(-EINVAL, mb_open(self->name, O_RDWR, MBOX_OPEN_CREATE |
-				   MBOX_OPEN_RENDEZVOUS, 0600, 1, 0));
+	/* A capacity with RENDEZVOUS is refused when it would create... */
+	EXPECT_EQ(-EINVAL, mb_open(mb_name("rendezvous"), O_RDWR,
+				   MBOX_OPEN_CREATE | MBOX_OPEN_RENDEZVOUS,
+				   0600, 1, 0));
 	EXPECT_EQ(-EINVAL, mb_open(self->name, O_RDWR, MBOX_OPEN_CREATE |
 				   MBOX_OPEN_RENDEZVOUS | MBOX_OPEN_UNBOUNDED, 0600, 0, 0));
+	/* ... and ignored when the mailbox exists, as mq_open(3) does. */
+	fd = mb_open(self->name, O_RDWR, MBOX_OPEN_CREATE | MBOX_OPEN_RENDEZVOUS,
+		     0600, 1, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mb_stat(fd, &st));
+	EXPECT_EQ(0, st.capacity);
+	close(fd);
 }
 
 TEST_F(rdv, sender_waits_for_receiver)

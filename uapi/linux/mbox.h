@@ -62,11 +62,14 @@
  * @features:		out: MBOX_FEAT_* bits for what this module offers.
  * @name_max:		out: MBOX_NAME_MAX.
  * @msg_size_max:	out: largest per-message size a mailbox may be given.
- * @msg_size_default:	out: per-message size of a mailbox created with 0.
+ * @msg_size_default:	out: per-message size of a mailbox created with 0:
+ *			the msg_size_default parameter, or msg_size_max when
+ *			that is lower.
  * @capacity_max:	out: largest capacity (in messages) of a bounded
  *			mailbox.
  * @capacity_default:	out: capacity of a mailbox created with 0 and no
- *			capacity flag.
+ *			capacity flag: the capacity_default parameter, or
+ *			capacity_max when that is lower.
  * @user_objects_max:	out: objects (mailboxes, inboxes, rings) one user
  *			may own at a time.
  * @user_bytes_max:	out: bytes one user may have queued at a time,
@@ -160,18 +163,23 @@ struct mbox_info {
  * Inboxes, send(P): a process opts in to direct communication by binding a
  * descriptor (with read access) to its inbox: MBOX_IOC_OPEN with
  * MBOX_OPEN_INBOX and no name creates the inbox the first time and binds to
- * the same inbox after that. Anyone with write permission on it then sends
- * to the process by pid with MBOX_SEND_TO_PID, on any /dev/mbox descriptor
- * with write access, bound or not; pids are read in the sender's pid
+ * the same inbox after that (ignoring the attributes then). Anyone with
+ * write permission on it then sends to the process by pid with
+ * MBOX_SEND_TO_PID, on any /dev/mbox descriptor with write access, bound
+ * or not; pids are read in the sender's pid
  * namespace and name a process (thread group), not a thread. A pid with no
  * inbox, or whose process is gone, gives ESRCH. An inbox belongs to one
  * program run of its process: it dies when the process exits or execs, or
  * when the last descriptor bound to it is closed (one a child inherited
  * counts too). Its queued messages are then freed and its blocked senders
  * fail with ESRCH; a descriptor still bound to it (a child's) sees a
- * hang-up: receives fail with EPIPE, sends with ESRCH. An exec is noticed
- * at the next send by pid or operation on a descriptor bound to the inbox;
- * it does not wake a poll already asleep. An inbox is a mailbox in all
+ * hang-up: receives fail with EPIPE, sends with ESRCH, poll shows EPOLLHUP
+ * and EPOLLERR. An exec is noticed at the next send by pid, or the next
+ * call of any kind (every command, read, write, poll) on a descriptor
+ * bound to the inbox; so a send through an inherited descriptor fails with
+ * ESRCH at once, and nothing is queued. It does not wake a poll or a call
+ * already asleep: those end when the inbox is next looked at that way (or
+ * at their timeout). An inbox is a mailbox in all
  * else: capacity, permissions (its mode applies to senders), quotas, stat.
  *
  * Batches (MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH) move up to
@@ -223,8 +231,12 @@ struct mbox_info {
  * @reserved:	must be 0.
  *
  * Opening an existing mailbox ignores @mode, @capacity and @msg_size (as
- * mq_open(3) ignores its attributes) and checks the mailbox's permissions
- * against the descriptor's access mode (EACCES); CAP_IPC_OWNER overrides.
+ * mq_open(3) ignores its attributes), with MBOX_OPEN_CREATE or without:
+ * they are checked (EINVAL) only when a mailbox is created, against the
+ * limits in force then, so lowering a limit never stops an existing
+ * mailbox from being opened. The flags and reserved fields are always
+ * checked. Opening an existing mailbox checks its permissions against
+ * the descriptor's access mode (EACCES); CAP_IPC_OWNER overrides.
  * A new mailbox belongs to the caller's effective uid and gid, and its
  * creator gets the access it asked for whatever @mode says.
  */
@@ -489,8 +501,9 @@ struct mbox_list {
  * A role is free again once its descriptor is released (closed, and
  * unmapped: a mapping holds the descriptor's file). Mapping takes more:
  * mmap() needs a descriptor opened O_RDWR for a producer or consumer (a
- * mapping reads, and each of them writes a page) and O_RDONLY or O_RDWR for
- * an observer; and since a mapping shows the data, a producer may map only
+ * mapping reads, and each of them writes a page), even for a read-only
+ * mapping (an O_RDONLY consumer consumes with read()), and O_RDONLY or
+ * O_RDWR for an observer; and since a mapping shows the data, a producer may map only
  * if it had read permission too when it bound (as shmat(2) asks both for a
  * mapping that writes). A producer without it writes records with write().
  *
@@ -642,7 +655,8 @@ struct mbox_ring_layout {
  *		in a later version.
  * @reserved:	must be 0.
  *
- * Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
+ * As for a mailbox, @mode and @size are checked only when the ring is
+ * created. Errors as for MBOX_IOC_OPEN, and EBUSY when the role is taken, EBADF when
  * the descriptor's access mode does not allow the role, EDQUOT when the new
  * ring's memory would take its creator over user_bytes_max.
  */
