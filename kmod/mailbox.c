@@ -10,8 +10,9 @@
  * copied in before the lock is taken and copied out after it is dropped,
  * and a message's payload never changes once sent, so a receiver (or a
  * peeker, holding its own reference) reads it without the lock. A receive
- * whose copy-out faults puts the message back at the head of its queue, so
- * a bad buffer never loses one.
+ * whose copy-out faults puts the message back where it arrived (each message
+ * gets an arrival number as it enters), so a bad buffer never loses one and
+ * the queue never changes order.
  *
  * Waiting: a blocked task puts a struct mbox_waiter (on its stack) at the
  * tail of one of three lists and sleeps: mb->receivers, mb->senders (no
@@ -58,6 +59,7 @@ struct mbox_msg {
 	kgid_t gid;
 	/* A synchronous sender waiting for it to be taken; under mb->lock. */
 	struct mbox_waiter *sync;
+	u64 seq;			/* arrival order, from mb->arrivals */
 	u32 prio;
 	u32 len;
 	u8 data[];
@@ -237,15 +239,34 @@ static bool mbox_no_senders(struct mbox_mailbox *mb)
 	return mb->dead || (mb->unlinked && !mb->writers);
 }
 
-static void mbox_queue(struct mbox_mailbox *mb, struct mbox_msg *msg,
-		       bool head, struct mbox_wake *wake)
+/* @msg enters the mailbox now: it takes the next arrival number. */
+static void mbox_arrival(struct mbox_mailbox *mb, struct mbox_msg *msg)
 {
-	struct list_head *list = &mb->msgs[msg->prio];
+	lockdep_assert_held(&mb->lock);
+	msg->seq = ++mb->arrivals;
+}
 
-	if (head)
-		list_add(&msg->node, list);
-	else
-		list_add_tail(&msg->node, list);
+/*
+ * Queue @msg at its arrival place: after every message that arrived before
+ * it. A new arrival goes to the tail at once; a message coming back from a
+ * receiver that could not store it goes before those that arrived after
+ * it. So each queue is always in arrival order.
+ */
+static void mbox_queue(struct mbox_mailbox *mb, struct mbox_msg *msg,
+		       struct mbox_wake *wake)
+{
+	struct list_head *list = &mb->msgs[msg->prio], *pos = list;
+	struct mbox_msg *prev;
+
+	lockdep_assert_held(&mb->lock);
+	list_for_each_entry_reverse(prev, list, node) {
+		if (prev->seq < msg->seq) {
+			pos = &prev->node;
+			break;
+		}
+	}
+	/* After @pos: the last earlier arrival, or the list head. */
+	list_add(&msg->node, pos);
 	__set_bit(msg->prio, &mb->prio_map);
 	mb->queued++;
 	mb->queued_bytes += msg->len;
@@ -261,14 +282,25 @@ static void mbox_unqueue(struct mbox_mailbox *mb, struct mbox_msg *msg)
 	mb->queued_bytes -= msg->len;
 }
 
+/* Does @want take messages from @sender (a thread group)? */
+static bool mbox_wants_from(const struct mbox_want *want, struct pid *sender)
+{
+	return !want->from || pid_nr_ns(sender, want->ns) == want->from;
+}
+
 static bool mbox_wants(const struct mbox_want *want, const struct mbox_msg *msg)
 {
-	return !want->from || pid_nr_ns(msg->pid, want->ns) == want->from;
+	return mbox_wants_from(want, msg->pid);
+}
+
+static bool mbox_fits_len(const struct mbox_want *want, u32 len)
+{
+	return len <= want->buf_len || (want->flags & MBOX_RECV_TRUNC);
 }
 
 static bool mbox_fits(const struct mbox_want *want, const struct mbox_msg *msg)
 {
-	return msg->len <= want->buf_len || (want->flags & MBOX_RECV_TRUNC);
+	return mbox_fits_len(want, msg->len);
 }
 
 /* The oldest queued message of the highest priority that @want wants. */
@@ -304,17 +336,48 @@ static struct mbox_waiter *mbox_find_sender(struct mbox_mailbox *mb,
 	return best;
 }
 
-/* Is a receiver (not a peeker) waiting that would take @msg now? */
-static bool mbox_has_taker(struct mbox_mailbox *mb, const struct mbox_msg *msg)
+/*
+ * Is a receiver (not a peeker) waiting that would take a message of @len
+ * bytes from @sender now? Peekers take nothing, a receive-from filter
+ * takes only its sender's messages, a short buffer only short messages.
+ */
+static bool mbox_has_taker(struct mbox_mailbox *mb, struct pid *sender,
+			   u32 len)
 {
 	struct mbox_waiter *w;
 
+	lockdep_assert_held(&mb->lock);
 	list_for_each_entry(w, &mb->receivers, node) {
 		if (!(w->want->flags & MBOX_RECV_PEEK) &&
-		    mbox_wants(w->want, msg) && mbox_fits(w->want, msg))
+		    mbox_wants_from(w->want, sender) &&
+		    mbox_fits_len(w->want, len))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Would a send of @len bytes from @sender go now, without waiting? To a
+ * waiting receiver, or into a free slot (unless @sync: a synchronous send
+ * waits for a receiver in any case). The one rule behind a send's EAGAIN
+ * and poll's EPOLLOUT; the caller checked for a dead or deserted mailbox.
+ */
+static bool mbox_send_ready(struct mbox_mailbox *mb, struct pid *sender,
+			    u32 len, bool sync)
+{
+	return (mbox_has_room(mb) && !sync) || mbox_has_taker(mb, sender, len);
+}
+
+/*
+ * Would a receive with @want find a message now: a queued one, or one a
+ * blocked sender holds? The one rule behind a receive's EAGAIN and poll's
+ * EPOLLIN.
+ */
+static bool mbox_recv_ready(struct mbox_mailbox *mb,
+			    const struct mbox_want *want)
+{
+	lockdep_assert_held(&mb->lock);
+	return mbox_find_queued(mb, want) || mbox_find_sender(mb, want);
 }
 
 /*
@@ -369,8 +432,9 @@ static void mbox_refill(struct mbox_mailbox *mb, struct mbox_wake *wake)
 	 * Nobody waiting could take it (it would have, straight from the
 	 * blocked sender), but peekers and short buffers learn of it now.
 	 */
+	mbox_arrival(mb, w->msg);
 	mbox_arrive(mb, w->msg, wake);
-	mbox_queue(mb, w->msg, false, wake);
+	mbox_queue(mb, w->msg, wake);
 	mb->sent++;
 	if (!w->sync) {
 		mbox_settle(mb, wake, w, 0);
@@ -433,6 +497,7 @@ static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
 
 	if (w) {
 		/* Straight from a blocked sender: a rendezvous. */
+		mbox_arrival(mb, msg);
 		mb->sent++;
 		mbox_settle(mb, wake, w, 0);
 	} else {
@@ -449,8 +514,10 @@ static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
 }
 
 /*
- * A receiver could not store @msg: it goes back to the head of its queue
- * (or to a receiver waiting for it), so a bad buffer never loses a message.
+ * A receiver could not store @msg: it goes back to its arrival place in its
+ * queue (or to a receiver waiting for it), so a bad buffer never loses a
+ * message and never reorders the queue. Only messages that arrived while
+ * it was held can have been received ahead of it.
  * The mailbox may hold one message over its capacity for a while, when a
  * blocked sender took the slot meanwhile.
  */
@@ -464,7 +531,7 @@ static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
 	if (mb->dead)
 		drop = true;	/* its inbox died meanwhile, with its messages */
 	else if (!mbox_arrive(mb, msg, &wake))
-		mbox_queue(mb, msg, true, &wake);
+		mbox_queue(mb, msg, &wake);
 	spin_unlock(&mb->lock);
 	mbox_wake(mb, &wake);
 	if (drop)
@@ -643,10 +710,11 @@ static int mbox_send(struct mbox_mailbox *mb, struct mbox_msg *msg,
 		ret = -ESRCH;
 	} else if (mbox_no_receivers(mb)) {
 		ret = -EPIPE;
-	} else if (mbox_has_taker(mb, msg) || (mbox_has_room(mb) && !sync)) {
+	} else if (mbox_send_ready(mb, msg->pid, msg->len, sync)) {
 		/* It goes now: to a receiver, or into the queue. */
+		mbox_arrival(mb, msg);
 		if (!mbox_arrive(mb, msg, &wake))
-			mbox_queue(mb, msg, false, &wake);
+			mbox_queue(mb, msg, &wake);
 		mb->sent++;
 	} else if (nonblock) {
 		ret = -EAGAIN;
@@ -662,8 +730,9 @@ wait:
 	w.sync = sync;
 	if (mbox_has_room(mb)) {
 		/* Synchronous: queue it and wait until it is taken. */
+		mbox_arrival(mb, msg);
 		mbox_arrive(mb, msg, &wake);
-		mbox_queue(mb, msg, false, &wake);
+		mbox_queue(mb, msg, &wake);
 		mb->sent++;
 		msg->sync = &w;
 		mbox_wait_list(mb, &w, MBOX_WAIT_SYNC);
@@ -738,7 +807,7 @@ static void mbox_recv_done(struct mbox_mailbox *mb,
  * not wait gets EAGAIN even when the sender is short of quota, and no
  * buffer is allocated for it. mbox_send() checks again under the lock.
  */
-static int mbox_send_precheck(struct mbox_mailbox *mb, bool nonblock,
+static int mbox_send_precheck(struct mbox_mailbox *mb, u32 len, bool nonblock,
 			      bool sync)
 {
 	int ret = 0;
@@ -748,7 +817,7 @@ static int mbox_send_precheck(struct mbox_mailbox *mb, bool nonblock,
 		ret = -ESRCH;
 	else if (mbox_no_receivers(mb))
 		ret = -EPIPE;
-	else if (nonblock && !mb->nr_receivers && (sync || !mbox_has_room(mb)))
+	else if (nonblock && !mbox_send_ready(mb, task_tgid(current), len, sync))
 		ret = -EAGAIN;
 	spin_unlock(&mb->lock);
 	return ret;
@@ -848,7 +917,7 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, nonblock, sync);
+	ret = mbox_send_precheck(mb, len, nonblock, sync);
 	if (ret)
 		return ret;
 	msg = mbox_msg_alloc(file, len, prio);
@@ -1187,7 +1256,7 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, nonblock, false);
+	ret = mbox_send_precheck(mb, len, nonblock, false);
 	if (ret)
 		return ret;
 	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
@@ -1205,10 +1274,19 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 	return len;
 }
 
+/*
+ * poll: what a non-blocking call would do now, by the same rules
+ * (mbox_recv_ready(), mbox_send_ready()). EPOLLIN: a receive with no
+ * filter finds a message. EPOLLOUT: a send by the polling process of a
+ * message of the mailbox's message size goes at once, into a free slot or
+ * to a waiting receiver that takes it (not a peeker, not one filtering on
+ * another sender, not one whose buffer is too short).
+ */
 __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 			   poll_table *pt)
 {
 	struct mbox_mailbox *mb = to_mailbox(obj);
+	struct mbox_want any = {};
 	__poll_t mask = 0;
 
 	poll_wait(file, &mb->poll_wait, pt);
@@ -1221,13 +1299,14 @@ __poll_t mbox_mailbox_poll(struct mbox_obj *obj, struct file *file,
 	}
 	/* As for a pipe: HUP (with IN while messages remain), ERR for writers. */
 	if (file->f_mode & FMODE_READ) {
-		if (mb->queued || mb->nr_senders)
+		if (mbox_recv_ready(mb, &any))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (mbox_no_senders(mb))
 			mask |= EPOLLHUP;
 	}
 	if (file->f_mode & FMODE_WRITE) {
-		if (mbox_has_room(mb) || mb->nr_receivers)
+		if (mbox_send_ready(mb, task_tgid(current), mb->msg_size,
+				    false))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		if (mbox_no_receivers(mb))
 			mask |= EPOLLERR;

@@ -53,6 +53,7 @@ struct mbox_mailbox {
 	bool dead;
 	u64 sent;
 	u64 received;
+	u64 arrivals;			/* messages that entered, for their order */
 
 	wait_queue_head_t poll_wait;
 };

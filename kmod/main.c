@@ -145,13 +145,65 @@ static int mbox_bind_begin(struct mbox_file *mf)
 	return 0;
 }
 
-/* Publish the binding to @obj (NULL: none after all) and let go. */
-static void mbox_bind_end(struct mbox_file *mf, struct mbox_obj *obj)
+/* Pass an event of the bound object's poll queue on to the unbound ones. */
+static int mbox_relay_wake(struct wait_queue_entry *entry, unsigned int mode,
+			   int sync, void *key)
 {
+	struct mbox_poll_relay *relay =
+		container_of(entry, struct mbox_poll_relay, entry);
+
+	__wake_up(relay->to, mode, 1, key);
+	return 0;
+}
+
+/* A poll_table that puts a relay on each queue the object polls on. */
+static void mbox_relay_queue(struct file *file, wait_queue_head_t *head,
+			     poll_table *pt)
+{
+	struct mbox_file *mf = file->private_data;
+	struct mbox_poll_relay *relay;
+
+	if (WARN_ON_ONCE(mf->nr_relays == ARRAY_SIZE(mf->relays)))
+		return;
+	relay = &mf->relays[mf->nr_relays++];
+	init_waitqueue_func_entry(&relay->entry, mbox_relay_wake);
+	relay->head = head;
+	relay->to = &mf->unbound_wait;
+	add_wait_queue(head, &relay->entry);
+}
+
+/*
+ * Publish the binding to @obj (NULL: none after all) and let go. If the
+ * descriptor was polled while unbound, relays first connect those polls to
+ * @obj's events, and they are woken to look again.
+ */
+static void mbox_bind_end(struct mbox_file *mf, struct mbox_obj *obj,
+			  struct file *file)
+{
+	bool relay = obj && mf->polled_unbound;
+	poll_table pt;
+
+	if (relay) {
+		init_poll_funcptr(&pt, mbox_relay_queue);
+		obj->ops->poll(obj, file, &pt);
+	}
 	if (obj)
 		/* Pairs with smp_load_acquire() in mbox_file_obj(). */
 		smp_store_release(&mf->obj, obj);
 	mutex_unlock(&mf->lock);
+	if (relay)
+		wake_up_poll(&mf->unbound_wait, EPOLLIN | EPOLLOUT | EPOLLRDNORM |
+			     EPOLLWRNORM | EPOLLERR | EPOLLHUP);
+}
+
+/* Take the relays off the bound object's queues. */
+static void mbox_relays_remove(struct mbox_file *mf)
+{
+	while (mf->nr_relays) {
+		struct mbox_poll_relay *relay = &mf->relays[--mf->nr_relays];
+
+		remove_wait_queue(relay->head, &relay->entry);
+	}
 }
 
 static long mbox_ioctl_open(struct file *file, void *karg, void __user *uarg)
@@ -181,7 +233,7 @@ static long mbox_ioctl_open(struct file *file, void *karg, void __user *uarg)
 		obj = mbox_inbox_open(&args, file->f_mode & (FMODE_READ | FMODE_WRITE));
 	else
 		obj = mbox_obj_open(&req);
-	mbox_bind_end(mf, IS_ERR(obj) ? NULL : obj);
+	mbox_bind_end(mf, IS_ERR(obj) ? NULL : obj, file);
 	return PTR_ERR_OR_ZERO(obj);
 }
 
@@ -211,7 +263,7 @@ static long mbox_ioctl_ring_open(struct file *file, void *karg,
 		return ret;
 	obj = mbox_obj_open(&req);
 	if (IS_ERR(obj)) {
-		mbox_bind_end(mf, NULL);
+		mbox_bind_end(mf, NULL, file);
 		return PTR_ERR(obj);
 	}
 	/* The caller needs the layout; without it the binding is no use. */
@@ -220,10 +272,10 @@ static long mbox_ioctl_ring_open(struct file *file, void *karg,
 		obj->ops->detach(obj, file);
 		mbox_obj_put(obj);
 		mf->role = 0;
-		mbox_bind_end(mf, NULL);
+		mbox_bind_end(mf, NULL, file);
 		return -EFAULT;
 	}
-	mbox_bind_end(mf, obj);
+	mbox_bind_end(mf, obj, file);
 	return 0;
 }
 
@@ -421,12 +473,37 @@ static int mbox_mmap(struct file *file, struct vm_area_struct *vma)
 	return obj->ops->mmap(obj, file, vma);
 }
 
+/*
+ * An unbound descriptor polls as EPOLLERR: every call on it fails with
+ * ENOTCONN. The poll still waits on the descriptor's own queue, under the
+ * binding lock so that a bind cannot slip in between, and a later bind
+ * relays the object's events to that queue (mbox_bind_end()): a poll or
+ * epoll registration made before the bind works after it. Only such
+ * descriptors pay for the relay.
+ */
+static __poll_t mbox_poll_unbound(struct file *file, poll_table *pt)
+{
+	struct mbox_file *mf = file->private_data;
+	struct mbox_obj *obj;
+
+	mutex_lock(&mf->lock);
+	obj = mf->obj;
+	if (!obj) {
+		poll_wait(file, &mf->unbound_wait, pt);
+		mf->polled_unbound = true;
+	}
+	mutex_unlock(&mf->lock);
+	if (obj)
+		return obj->ops->poll(obj, file, pt);
+	return EPOLLERR;
+}
+
 static __poll_t mbox_poll(struct file *file, poll_table *pt)
 {
 	struct mbox_obj *obj = mbox_file_obj(file);
 
 	if (!obj)
-		return EPOLLERR;
+		return mbox_poll_unbound(file, pt);
 	return obj->ops->poll(obj, file, pt);
 }
 
@@ -443,6 +520,7 @@ static int mbox_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	mutex_init(&mf->lock);
+	init_waitqueue_head(&mf->unbound_wait);
 	file->private_data = mf;
 	return stream_open(inode, file);
 }
@@ -452,6 +530,7 @@ static int mbox_release(struct inode *inode, struct file *file)
 	struct mbox_file *mf = file->private_data;
 
 	if (mf->obj) {
+		mbox_relays_remove(mf);
 		mf->obj->ops->detach(mf->obj, file);
 		mbox_obj_put(mf->obj);
 	}

@@ -66,6 +66,13 @@ int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 			   size_t bytes);
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
 
+/* A wait on a bound object's poll queue that passes its events on. */
+struct mbox_poll_relay {
+	struct wait_queue_entry entry;
+	wait_queue_head_t *head;	/* the object's queue it is on */
+	wait_queue_head_t *to;		/* the descriptor's unbound_wait */
+};
+
 /*
  * What a /dev/mbox descriptor holds (file->private_data). It binds to one
  * object, once.
@@ -77,6 +84,15 @@ struct mbox_file {
 	struct mbox_user *user;		/* the opener's: pays for what is sent */
 	u32 role;			/* MBOX_RING_*, for a ring; set with @obj */
 	bool may_map;			/* ring: the opener may read its data */
+	/*
+	 * Polls made while unbound wait on @unbound_wait (main.c). If there
+	 * were any, binding puts relays on the object's poll queues that
+	 * pass its events on, so they keep working. Under @lock.
+	 */
+	bool polled_unbound;
+	u32 nr_relays;
+	wait_queue_head_t unbound_wait;
+	struct mbox_poll_relay relays[2];
 };
 
 /*

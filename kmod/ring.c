@@ -119,6 +119,7 @@ static wait_queue_head_t *mbox_ring_queue(struct mbox_ring *ring, u32 role)
 struct mbox_ring_pos {
 	u32 prod;
 	u32 cons;
+	bool hung_up;		/* mbox_ring_check(): the peer is gone for good */
 };
 
 /*
@@ -192,6 +193,7 @@ static enum mbox_ring_state mbox_ring_check(struct mbox_ring *ring, u32 role,
 {
 	bool hung_up = mbox_ring_hung_up(ring, role);
 
+	pos->hung_up = hung_up;
 	/* The hang-up state before the positions, as argued above. */
 	smp_rmb();
 	if (!mbox_ring_read_pos(ring, role, pos))
@@ -208,28 +210,52 @@ static enum mbox_ring_state mbox_ring_check(struct mbox_ring *ring, u32 role,
 	return hung_up ? MBOX_RING_HUNG_UP : MBOX_RING_WAIT;
 }
 
+/* Tries of the producer's word before mbox_ring_arm() gives up. */
+#define MBOX_RING_ARM_TRIES	16
+
 /*
  * Ask the peer of @role to wake its side: the consumer's word is a flag, the
- * producer's the number of free bytes it waits for. Two waiters of the
- * producer's side (threads sharing its descriptor) keep the smaller need, so
- * the one that can go first is woken; the other checks, and asks again. The
- * barrier orders the request before the caller's next look at the ring; see
- * mbox_ring_sleep().
+ * producer's the smallest number of free bytes any of its waiters waits
+ * for. Several waiters of the producer's side (threads sharing its
+ * descriptor, a wait and a poll, the process through the mapping) keep the
+ * smallest need: the word is only ever lowered, with a compare-and-swap, so
+ * a larger need written meanwhile can never hide a smaller one. The one that
+ * can go first is woken; the others check, and ask again.
+ *
+ * The word is shared with userspace, which may write it at any time, so
+ * the loop is bounded. Returns false when it gave up (the word kept
+ * changing under it): the caller must not sleep on the request, only look
+ * again. The barrier orders the request before the caller's next look at
+ * the ring; see mbox_ring_sleep().
  */
-static void mbox_ring_arm(struct mbox_ring *ring, u32 role, u32 need)
+static bool mbox_ring_arm(struct mbox_ring *ring, u32 role, u32 need)
 {
-	u32 cur;
+	bool armed = true;
+	u32 cur, old;
+	int tries;
 
 	need = max(need, 1U);
 	if (role == MBOX_RING_PRODUCER) {
+		armed = false;
 		cur = READ_ONCE(*ring->prod_wakeup);
-		if (!cur || cur > need)
-			WRITE_ONCE(*ring->prod_wakeup, need);
+		for (tries = 0; tries < MBOX_RING_ARM_TRIES; tries++) {
+			if (cur && cur <= need) {
+				armed = true;
+				break;
+			}
+			old = cmpxchg(ring->prod_wakeup, cur, need);
+			if (old == cur) {
+				armed = true;
+				break;
+			}
+			cur = old;
+		}
 	} else {
 		WRITE_ONCE(*ring->cons_wakeup, MBOX_RING_NEED_WAKEUP);
 	}
 	/* The request before the positions are looked at again. */
 	smp_mb();
+	return armed;
 }
 
 /*
@@ -286,7 +312,9 @@ static void mbox_ring_kick(struct mbox_ring *ring, u32 role)
 /*
  * Sleep, on behalf of the side of @role, until mbox_ring_check() finds it
  * need not wait, the absolute time *@expires (never, when NULL) passes or a
- * signal comes. Returns 0, -ETIMEDOUT, or -ERESTARTSYS (-EINTR when timed).
+ * signal comes, or at once when the request could not be made (see
+ * mbox_ring_arm()). Returns 0, -ETIMEDOUT, or -ERESTARTSYS (-EINTR when
+ * timed).
  *
  * Why no wake-up is lost: we queue ourselves, set our wakeup word, issue a
  * full barrier, then check the ring. The peer stores its position, issues
@@ -307,13 +335,13 @@ static int mbox_ring_sleep(struct mbox_ring *ring, u32 role, u32 need,
 		    current->timer_slack_ns;
 	wait_queue_head_t *queue = mbox_ring_queue(ring, role);
 	struct mbox_ring_pos pos;
-	bool timed_out = false;
+	bool timed_out = false, armed;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	for (;;) {
 		prepare_to_wait(queue, &wait, TASK_INTERRUPTIBLE);
-		mbox_ring_arm(ring, role, need);
+		armed = mbox_ring_arm(ring, role, need);
 		if (mbox_ring_check(ring, role, need, &pos) != MBOX_RING_WAIT)
 			break;
 		if (signal_pending(current)) {
@@ -324,6 +352,9 @@ static int mbox_ring_sleep(struct mbox_ring *ring, u32 role, u32 need,
 			ret = -ETIMEDOUT;
 			break;
 		}
+		/* Nobody may know we wait: the caller looks again. */
+		if (!armed)
+			break;
 		atomic_inc(&ring->sleepers);
 		atomic64_inc(&ring->sleeps);
 		timed_out = !schedule_hrtimeout_range(expires, slack,
@@ -481,10 +512,12 @@ out:
 }
 
 /*
- * poll: a consumer (or observer) is readable while a record is there, a
- * producer writable while the room it last waited for (or a small record)
- * is free. A consumer or producer that is not ready asks to be woken, as a
- * sleeper does. An observer does not: it can neither consume nor set a
+ * poll: what a non-blocking read() or write() would find, by the same check
+ * (mbox_ring_check()). A consumer (or observer) is readable while a record
+ * is there; a producer writable while the smallest room its side's waiters
+ * asked for (the wakeup word; at least a small record) is free, so for a
+ * write() of a record that size. A consumer or producer that is not ready
+ * asks to be woken, as a sleeper does. An observer does not: it can neither consume nor set a
  * word, so it is woken only when the consumer is; observers are for
  * looking, not waiting.
  */
@@ -502,24 +535,35 @@ static __poll_t mbox_ring_poll(struct mbox_obj *obj, struct file *file,
 	if (side == MBOX_RING_PRODUCER)
 		need = max_t(u32, READ_ONCE(*ring->prod_wakeup), MBOX_RING_MIN_REC);
 
+	/* The same check as a non-blocking read() or write() of @need. */
 	state = mbox_ring_check(ring, side, need, &pos);
 	if (state == MBOX_RING_WAIT && role != MBOX_RING_OBSERVER) {
 		mbox_ring_arm(ring, side, need);
 		state = mbox_ring_check(ring, side, need, &pos);
 	}
-	if (state == MBOX_RING_BROKEN)
-		return EPOLLERR;
-	if (side == MBOX_RING_PRODUCER) {
-		if (state == MBOX_RING_HUNG_UP)
-			mask |= EPOLLERR;
+	switch (state) {
+	case MBOX_RING_READY:
+		mask = side == MBOX_RING_PRODUCER ? EPOLLOUT | EPOLLWRNORM :
+						    EPOLLIN | EPOLLRDNORM;
+		/* As for a pipe: HUP, with IN while records remain. */
+		if (side == MBOX_RING_CONSUMER && pos.hung_up)
+			mask |= EPOLLHUP;
+		break;
+	case MBOX_RING_HUNG_UP:
+		if (side == MBOX_RING_CONSUMER) {
+			mask = EPOLLHUP;
+			break;
+		}
+		/* As for a pipe: ERR, with OUT while there is room. */
+		mask = EPOLLERR;
 		if (ring->size - (pos.prod - pos.cons) >= need)
 			mask |= EPOLLOUT | EPOLLWRNORM;
-	} else {
-		/* As for a pipe: HUP, with IN while records remain. */
-		if (pos.prod != pos.cons)
-			mask |= EPOLLIN | EPOLLRDNORM;
-		if (mbox_ring_hung_up(ring, side))
-			mask |= EPOLLHUP;
+		break;
+	case MBOX_RING_BROKEN:
+		mask = EPOLLERR;
+		break;
+	case MBOX_RING_WAIT:
+		break;
 	}
 	return mask;
 }

@@ -250,12 +250,16 @@ static int kick(struct mbox_ring *r)
 /*
  * A non-blocking call found nothing to do: ask the peer to wake whoever
  * waits on this ring next (poll, epoll), then look once more. A consumer's
- * word is a flag; a producer's says how many free bytes it waits for.
+ * word is a flag; a producer's says the fewest free bytes any of its
+ * waiters waits for, so it is only ever lowered (ring_lower()).
  */
-static void arm(uint32_t *wakeup, uint32_t value)
+static void arm(uint32_t *wakeup, uint32_t value, bool producer)
 {
+	if (producer)
+		ring_lower(wakeup, value);
+	else
+		ring_store_relaxed(wakeup, value);
 	/* The request before the second look at the ring, as in the kernel. */
-	ring_store_relaxed(wakeup, value);
 	ring_fence();
 }
 
@@ -322,7 +326,7 @@ int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 		if (size - (r->local - cons) >= total)
 			break;
 		if (flags & MBOX_RING_NONBLOCK) {
-			arm(r->prod_wakeup, total);
+			arm(r->prod_wakeup, total, true);
 			cons = ring_load_acquire(r->cons_pos);
 			if (broken(r->local, cons, size))
 				return -EUCLEAN;
@@ -419,7 +423,7 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 		if (prod != r->local)
 			break;
 		if (flags & MBOX_RING_NONBLOCK) {
-			arm(r->cons_wakeup, MBOX_RING_NEED_WAKEUP);
+			arm(r->cons_wakeup, MBOX_RING_NEED_WAKEUP, false);
 			prod = ring_load_acquire(r->prod_pos);
 			if (prod != r->local)
 				continue;

@@ -41,6 +41,24 @@ static inline void ring_store_relaxed(uint32_t *p, uint32_t v)
 	atomic_store_explicit(ring_word(p), v, memory_order_relaxed);
 }
 
+/*
+ * Lower a producer's wakeup word to @v unless it already asks for less (0
+ * asks for nothing): the word is shared by every waiter of the side, the
+ * kernel's too, and keeps the smallest need. A compare-and-swap, so a
+ * smaller need stored meanwhile is never overwritten.
+ */
+static inline void ring_lower(uint32_t *p, uint32_t v)
+{
+	uint32_t cur = atomic_load_explicit(ring_word(p), memory_order_relaxed);
+
+	while (!cur || cur > v) {
+		if (atomic_compare_exchange_weak_explicit(ring_word(p), &cur, v,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			break;
+	}
+}
+
 /* A full barrier: stores before it are visible before loads after it. */
 static inline void ring_fence(void)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -598,6 +599,152 @@ TEST_F(rb, producer_waiters_keep_the_smaller_need)
 	ASSERT_EQ(4000, read(cons, buf, sizeof(buf)));
 	ASSERT_EQ(0, pthread_join(tb, NULL));
 	EXPECT_EQ(0, big.ret);
+	close(prod);
+	close(cons);
+}
+
+/* The producer's wakeup word, through an observer's mapping. */
+struct word_view {
+	int fd;
+	struct mbox_ring_layout layout;
+	uint8_t *map;
+};
+
+static int word_view_open(struct word_view *v, const char *name)
+{
+	v->fd = ring_open(name, O_RDONLY, 0, 0, 0, MBOX_RING_OBSERVER,
+			  &v->layout);
+	if (v->fd < 0)
+		return v->fd;
+	v->map = mmap(NULL, v->layout.mmap_size, PROT_READ, MAP_SHARED, v->fd, 0);
+	return v->map == MAP_FAILED ? -errno : 0;
+}
+
+static uint32_t prod_word(const struct word_view *v)
+{
+	return __atomic_load_n((uint32_t *)(v->map + v->layout.prod_off +
+					    v->layout.wakeup_off),
+			       __ATOMIC_SEQ_CST);
+}
+
+static void word_view_close(struct word_view *v)
+{
+	munmap(v->map, v->layout.mmap_size);
+	close(v->fd);
+}
+
+struct write_arg {
+	int fd;
+	uint32_t len;
+	ssize_t ret;
+};
+
+static void *write_thread(void *arg)
+{
+	struct write_arg *a = arg;
+	char buf[SIZE] = { 0 };
+
+	a->ret = write(a->fd, buf, a->len);
+	return NULL;
+}
+
+/*
+ * Several waiters share the producer's word, which holds the smallest
+ * need. A thread sleeps in write() for 112 bytes; then the mapped producer
+ * finds no room for 4008 and asks, through the word, to be woken: the word
+ * must still say 112 (a plain store of 4008 would keep the writer asleep
+ * with its room free).
+ */
+TEST_F(rb, wait_and_mapped_producer_keep_the_smaller_need)
+{
+	struct write_arg w = { .len = 100 };
+	struct mbox_ring *p;
+	struct word_view v;
+	char buf[SIZE];
+	void *slot;
+	pthread_t t;
+	int cons;
+
+	p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	ASSERT_NE(NULL, p);
+	cons = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
+	ASSERT_LE(0, cons);
+	ASSERT_EQ(0, word_view_open(&v, self->name));
+	memset(buf, 'w', sizeof(buf));
+	/* 112 + 4008 + 3992 = 8112 of 8192 bytes in use: 80 free. */
+	ASSERT_EQ(0, mbox_ring_push(p, buf, 100, 0, 0));
+	ASSERT_EQ(0, mbox_ring_push(p, buf, 4000, 0, 0));
+	ASSERT_EQ(0, mbox_ring_push(p, buf, 3984, 0, 0));
+
+	w.fd = mbox_ring_fd(p);
+	ASSERT_EQ(0, pthread_create(&t, NULL, write_thread, &w));
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	EXPECT_EQ(MBOX_RING_REC_SIZE(100), prod_word(&v));
+	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 4000, &slot, MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(MBOX_RING_REC_SIZE(100), prod_word(&v));
+
+	/* 192 free: the writer must be woken (if the word lost, wake it). */
+	if (prod_word(&v) != MBOX_RING_REC_SIZE(100))
+		ioctl(cons, MBOX_IOC_RING_WAKE, 0);
+	ASSERT_EQ(100, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(100, w.ret);
+	word_view_close(&v);
+	mbox_ring_close(p);
+	close(cons);
+}
+
+/*
+ * Two waiters of one side woken together both ask again, at once: each
+ * time they are asleep again, the word holds the smaller need. (The
+ * interleaving that loses it is a race; this checks the outcome every
+ * round.)
+ */
+TEST_F(rb, rearming_waiters_keep_the_smaller_need)
+{
+	struct wait_arg small = { .need = MBOX_RING_REC_SIZE(100) };
+	struct wait_arg big = { .need = MBOX_RING_REC_SIZE(4000) };
+	struct mbox_ring_stat st;
+	struct word_view v;
+	pthread_t ts, tb;
+	char buf[SIZE];
+	int prod, cons, round;
+	uint64_t sleeps;
+
+	prod = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_PRODUCER, NULL);
+	cons = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
+	ASSERT_LE(0, prod);
+	ASSERT_LE(0, cons);
+	ASSERT_EQ(0, word_view_open(&v, self->name));
+	memset(buf, 'w', sizeof(buf));
+	ASSERT_EQ(100, write(prod, buf, 100));
+	ASSERT_EQ(4000, write(prod, buf, 4000));
+	ASSERT_EQ(3984, write(prod, buf, 3984));
+	small.fd = big.fd = prod;
+	ASSERT_EQ(0, pthread_create(&ts, NULL, wait_thread, &small));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, wait_thread, &big));
+	ASSERT_TRUE(wait_sleepers(self->obs, 2));
+	for (round = 0; round < 200; round++) {
+		ASSERT_EQ(0, ring_stat(self->obs, &st));
+		sleeps = st.sleeps;
+		/* No room freed: both wake, look, and ask again. */
+		ASSERT_EQ(0, ioctl(cons, MBOX_IOC_RING_WAKE, 0));
+		do {
+			ASSERT_TRUE(wait_sleepers(self->obs, 2));
+			ASSERT_EQ(0, ring_stat(self->obs, &st));
+		} while (st.sleeps < sleeps + 2);
+		ASSERT_EQ(MBOX_RING_REC_SIZE(100), prod_word(&v))
+			TH_LOG("round %d", round);
+	}
+	/* 112 free wakes the small one, all free the big one. */
+	ASSERT_EQ(100, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(4000, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(3984, read(cons, buf, sizeof(buf)));
+	ASSERT_EQ(0, pthread_join(ts, NULL));
+	ASSERT_EQ(0, pthread_join(tb, NULL));
+	EXPECT_EQ(0, small.ret);
+	EXPECT_EQ(0, big.ret);
+	word_view_close(&v);
 	close(prod);
 	close(cons);
 }

@@ -152,6 +152,12 @@ struct mbox_info {
  * with ETIMEDOUT, EINTR or EAGAIN and the message is withdrawn: it is never
  * delivered afterwards. So 0 means taken, an error means not sent.
  *
+ * Order: a queue never changes order. Messages of one priority are taken
+ * in the order they entered the mailbox. A receive whose copy-out fails
+ * (EFAULT) puts its message back at its arrival place, before every
+ * message that arrived after it. So a message another receiver is still
+ * holding can be overtaken, and nothing else can.
+ *
  * Peek (MBOX_RECV_PEEK): a copy of the message a receive would take, left
  * where it is (a blocked sender's message counts, since a receive could
  * take it). It blocks, times out and filters like a receive.
@@ -190,13 +196,27 @@ struct mbox_info {
  * A signal after some moved ends the batch with EINTR in batch.error and is
  * never restarted.
  *
- * poll: EPOLLIN when a message can be received, EPOLLOUT when a message can
- * be sent without blocking. Once the mailbox is unlinked nobody new can bind
- * to it, so, as with a pipe: with no descriptor left that may send,
- * EPOLLHUP (with EPOLLIN while messages remain; receive fails with EPIPE
- * once the queue is empty); with none left that may receive, EPOLLERR (send
- * fails with EPIPE). Blocked calls fail with EPIPE when that happens. A dead
- * inbox shows EPOLLHUP and EPOLLERR. An unbound descriptor polls as EPOLLERR.
+ * poll says exactly what the matching non-blocking call would do now; the
+ * kernel decides both by the same rule. EPOLLIN: a receive without
+ * MBOX_RECV_FROM finds a message (queued, or held by a blocked sender).
+ * EPOLLOUT: a send by the polling process of a message of msg_size bytes
+ * goes at once, into a free slot or to a blocked receiver that takes it. A
+ * blocked receiver counts only if it would take that message: not a
+ * peeker, not one whose buffer is shorter (without MBOX_RECV_TRUNC), and,
+ * with MBOX_RECV_FROM, only for the process it filters on. So on a full or
+ * rendezvous mailbox where the only receiver waits for pid P, P sees
+ * EPOLLOUT and everyone else does not (their sends would fail with
+ * EAGAIN). A shorter message may go where EPOLLOUT is clear (to a short
+ * buffer); a synchronous send needs a receiver in any case. Once the
+ * mailbox is unlinked nobody new can bind to it, so, as with a pipe: with
+ * no descriptor left that may send, EPOLLHUP (with EPOLLIN while messages
+ * remain; receive fails with EPIPE once the queue is empty); with none left
+ * that may receive, EPOLLERR (send fails with EPIPE). Blocked calls fail
+ * with EPIPE when that happens. A dead inbox shows EPOLLHUP and EPOLLERR.
+ * An unbound descriptor polls as EPOLLERR (every call on it fails with
+ * ENOTCONN), and a poll or epoll registration made then keeps working once
+ * the descriptor binds: the bind wakes it and the object's events reach it
+ * from then on.
  *
  * Limits: the per-user quotas of the module parameters apply to users
  * without CAP_SYS_RESOURCE. A user over user_objects_max cannot create a
@@ -546,8 +566,14 @@ struct mbox_list {
  * queues the sleeper, then sets the side's wakeup word, issues a full
  * barrier, and checks the ring again; it sleeps only if that check still
  * fails. A consumer's word is MBOX_RING_NEED_WAKEUP; a producer's is the
- * number of free bytes it waits for. The other side, after it publishes (a
- * store-release of its position), issues a full barrier
+ * number of free bytes it waits for. Several waiters may share a side
+ * (threads on one descriptor, a wait and a poll, the kernel's read() or
+ * write() and the process through its mapping): the producer's word then
+ * holds the smallest need among them. Whoever sets it only lowers it, with
+ * a compare-and-swap (0, no request, counts as larger than anything); the
+ * kernel does so, and so does libmbox. A waker clears it; the waiters it
+ * woke that still lack room set it again. The other side, after it
+ * publishes (a store-release of its position), issues a full barrier
  * (atomic_thread_fence(memory_order_seq_cst)) and loads the wakeup word; if
  * it is set (and, for a producer's, that many bytes are now free), it calls
  * MBOX_IOC_RING_WAKE, which clears the word and wakes the sleepers. No
@@ -578,9 +604,11 @@ struct mbox_list {
  * word not 0). A peer that scribbles can spoil the ring for its peers,
  * nothing else.
  *
- * poll: a consumer (or observer) descriptor is EPOLLIN while a record is
- * there, a producer descriptor EPOLLOUT while the room its wakeup word asks
- * for (at least MBOX_RING_ALIGN * 2 bytes) is free. An observer is woken
+ * poll: what a non-blocking read() or write() would find, by the same check.
+ * A consumer (or observer) descriptor is EPOLLIN while a record is there, a
+ * producer descriptor EPOLLOUT while the room its wakeup word asks for (the
+ * smallest need of its side's waiters; at least MBOX_RING_ALIGN * 2 bytes)
+ * is free: a write() of a record that size would go. An observer is woken
  * only when the consumer is: it can neither consume nor ask for wake-ups,
  * so it is for looking, not for waiting. Once the ring is unlinked, a
  * consumer with no producer left sees EPOLLHUP (with EPOLLIN while records
