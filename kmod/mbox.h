@@ -67,6 +67,15 @@ int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes);
 
 /*
+ * Memory that counts against user_bytes_max is allocated with
+ * mbox_kvalloc(), whose cost in pinned kernel memory mbox_kvalloc_cost()
+ * gives; mbox_vmap_cost() is what a vmap() pins besides its pages.
+ */
+void *mbox_kvalloc(size_t size, gfp_t gfp);
+size_t mbox_kvalloc_cost(size_t size);
+size_t mbox_vmap_cost(void);
+
+/*
  * What a /dev/mbox descriptor holds (file->private_data). It binds to one
  * object, once.
  */
@@ -188,7 +197,7 @@ struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
 long mbox_send_ioctl(struct file *file, struct mbox_send __user *uargs);
 long mbox_send_batch_ioctl(struct file *file, struct mbox_batch __user *uargs);
 
-/* Bytes a queued message counts against its sender's quota, beyond its payload. */
+/* Bytes of header a queued message has besides its payload (mailbox.c). */
 u32 mbox_msg_overhead(void);
 
 /* Rings (ring.c). */

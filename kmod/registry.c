@@ -26,6 +26,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/vmalloc.h>
 
 #include <linux/mbox.h>
 
@@ -140,6 +141,53 @@ int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 {
 	atomic64_sub(bytes, &user->bytes);
+}
+
+/*
+ * What the byte quota charges is the kernel memory an allocation pins, not
+ * the size asked for: a slab object is as big as its size class, and a
+ * vmalloc area is whole pages plus its page array and bookkeeping. Below,
+ * mbox_kvalloc() picks the allocator from the size alone, so that
+ * mbox_kvalloc_cost() knows in advance what the allocation will cost
+ * (kvmalloc() may or may not fall back to vmalloc, and a kmalloc of more
+ * than a slab's largest size class takes a power of two of pages: up to
+ * twice the size asked for).
+ */
+
+/*
+ * What a vmap() or vmalloc() area pins besides its pages (and the page
+ * array vmalloc() keeps): the area descriptor and the address range record.
+ */
+size_t mbox_vmap_cost(void)
+{
+	return kmalloc_size_roundup(sizeof(struct vm_struct)) +
+	       kmalloc_size_roundup(sizeof(struct vmap_area));
+}
+
+/* Bytes of kernel memory that mbox_kvalloc(@size) pins. */
+size_t mbox_kvalloc_cost(size_t size)
+{
+	size_t pages;
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_size_roundup(size);
+	/* vmalloc() allocates its page array as mbox_kvalloc() would. */
+	pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	return PAGE_ALIGN(size) +
+	       mbox_kvalloc_cost(pages * sizeof(struct page *)) +
+	       mbox_vmap_cost();
+}
+
+/*
+ * Allocate @size bytes (@gfp: GFP_KERNEL_ACCOUNT, maybe with __GFP_ZERO):
+ * from the slab up to its largest size class, from vmalloc above, and so
+ * never more than mbox_kvalloc_cost() says. Free with kvfree().
+ */
+void *mbox_kvalloc(size_t size, gfp_t gfp)
+{
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc(size, gfp);
+	return __vmalloc(size, gfp);
 }
 
 /*

@@ -71,8 +71,13 @@
  *			may own at a time.
  * @user_bytes_max:	out: bytes one user may have queued at a time,
  *			counting the memory of the rings it created.
- * @msg_overhead:	out: bytes a queued message counts against
- *			@user_bytes_max on top of its payload.
+ * @msg_overhead:	out: bytes of header the kernel stores with each
+ *			queued message. A message counts against
+ *			@user_bytes_max the memory it pins: payload plus
+ *			@msg_overhead, rounded up to the slab size class it
+ *			falls in (up to the slab's largest class, 8 KiB with
+ *			4 KiB pages), or above that to whole pages plus the
+ *			page array and bookkeeping of a vmalloc area.
  * @prio_max:		out: MBOX_PRIO_MAX.
  * @ring_size_max:	out: the largest ring data size.
  * @__pad:		out: 0.
@@ -193,9 +198,11 @@ struct mbox_info {
  * Limits: the per-user quotas of the module parameters apply to users
  * without CAP_SYS_RESOURCE. A user over user_objects_max cannot create a
  * mailbox or inbox (ENOSPC); a send that would take the user over
- * user_bytes_max fails with EDQUOT (each message counts its payload plus
- * msg_overhead, and is charged to the user who opened the descriptor it was
- * sent through). Neither ever drops a message silently.
+ * user_bytes_max fails with EDQUOT (each message counts the kernel memory
+ * it pins, its payload plus msg_overhead rounded up to what the allocator
+ * hands out, as struct mbox_info says; it is charged to the user who opened
+ * the descriptor it was sent through). Neither ever drops a message
+ * silently.
  */
 
 /* MBOX_IOC_OPEN flags */
