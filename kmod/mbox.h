@@ -130,7 +130,8 @@ struct mbox_obj {
 	const struct mbox_obj_ops *ops;
 	/* Under mbox_registry_lock (registry.c), while the object is named: */
 	struct rhash_head node;		/* in the name table */
-	struct list_head list;		/* in mbox_objects */
+	struct list_head list;		/* in its namespace's objects */
+	struct mbox_ns *ns;		/* its IPC namespace's; NULL: unnamed */
 	/* Set at creation, never changed. */
 	bool counted;			/* charged to @owner's object count */
 	kuid_t uid;			/* owner, also the creator */
