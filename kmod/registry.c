@@ -478,10 +478,11 @@ void mbox_obj_put(struct mbox_obj *obj)
 /*
  * May the caller use @obj with access @fmode? SysV IPC rules (ipcperms()):
  * CAP_IPC_OWNER counts in the user namespace that owns the object's IPC
- * namespace.
+ * namespace. Without @audit, a mere look (LIST) that logs no denial.
  */
-int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
+static int mbox_obj_access(struct mbox_obj *obj, fmode_t fmode, bool audit)
 {
+	struct user_namespace *ns = mbox_obj_user_ns(obj);
 	int want = 0, granted = obj->mode;
 
 	if (fmode & FMODE_READ)
@@ -493,10 +494,17 @@ int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
 		granted >>= 6;
 	else if (in_group_p(obj->gid))
 		granted >>= 3;
-	if (!(want & ~granted & 0007) ||
-	    ns_capable(mbox_obj_user_ns(obj), CAP_IPC_OWNER))
+	if (!(want & ~granted & 0007))
+		return 0;
+	if (audit ? ns_capable(ns, CAP_IPC_OWNER) :
+		    ns_capable_noaudit(ns, CAP_IPC_OWNER))
 		return 0;
 	return -EACCES;
+}
+
+int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
+{
+	return mbox_obj_access(obj, fmode, true);
 }
 
 /*
@@ -772,7 +780,7 @@ static u32 mbox_list_fill(struct mbox_ns *ns, void *buf)
 		entry->gid = from_kgid_munged(user_ns, obj->gid);
 		entry->mode = obj->mode;
 		/* What is queued is for those who may read it. */
-		if (!mbox_obj_permission(obj, FMODE_READ))
+		if (!mbox_obj_access(obj, FMODE_READ, false))
 			obj->ops->usage(obj, &entry->queued,
 					&entry->queued_bytes);
 		memcpy(entry->name, obj->name, obj->name_len);
