@@ -208,4 +208,64 @@ TEST(pinned_memory_within_quota)
 		SKIP(return, "memory debugging inflates allocations: bound not checked");
 }
 
+/* As an unprivileged user: create 64 KiB rings until the quota says no. */
+static int fill_rings(const char *prefix)
+{
+	char name[MBOX_NAME_MAX + 1];
+	int i, fd;
+
+	if (become_user(UID, UID))
+		return 10;
+	for (i = 0;; i++) {
+		snprintf(name, sizeof(name), "%s-%d", prefix, i);
+		fd = ring_open(name, O_RDWR, MBOX_OPEN_CREATE | MBOX_OPEN_EXCL,
+			       0600, 65536, MBOX_RING_PRODUCER, NULL);
+		if (fd == -EDQUOT)
+			return i ? 0 : 11;
+		if (fd < 0)
+			return 12;
+		close(fd);
+	}
+}
+
+/* Rings count their pages, page array and bookkeeping. */
+TEST(ring_memory_within_quota)
+{
+	long long bytes_max = param_read("user_bytes_max");
+	long long objects_max = param_read("user_objects_max");
+	const char *prefix = mb_name("quota-ring");
+	bool debug = access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+	long long before, full, after, pinned;
+	char name[MBOX_NAME_MAX + 1];
+	int status, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, param_write("user_bytes_max", QUOTA));
+	ASSERT_EQ(0, param_write("user_objects_max", 100000));
+	before = settled_free();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(fill_rings(prefix));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	full = settled_free();
+	pinned = before - full;
+	for (i = 0;; i++) {
+		snprintf(name, sizeof(name), "%s-%d", prefix, i);
+		if (ring_unlink(name))
+			break;
+	}
+	after = settled_free();
+	TH_LOG("%d rings of 64 KiB: pinned %lld KiB of a %lld KiB quota; %lld KiB not back after freeing",
+	       i, pinned / 1024, QUOTA / 1024, (before - after) / 1024);
+	ASSERT_EQ(0, param_write("user_bytes_max", bytes_max));
+	ASSERT_EQ(0, param_write("user_objects_max", objects_max));
+	if (debug)
+		SKIP(return, "memory debugging inflates allocations: bound not checked");
+	EXPECT_GE(QUOTA + QUOTA / 10 + SLACK, pinned);
+	EXPECT_LE(QUOTA - QUOTA / 10 - SLACK, pinned);
+	EXPECT_GE(SLACK, before - after);
+}
+
 TEST_HARNESS_MAIN
