@@ -30,10 +30,13 @@
  */
 
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/wait.h>
@@ -97,9 +100,30 @@ static void mbox_inbox_die(struct mbox_mailbox *mb)
 }
 
 /*
+ * Is process @pid in the caller's IPC namespace? An inbox belongs to its
+ * process's IPC namespace, as a POSIX message queue does: a sender in
+ * another one does not see it. RCU read side.
+ */
+static bool mbox_inbox_same_ipc_ns(struct pid *pid)
+{
+	struct task_struct *task = pid_task(pid, PIDTYPE_TGID);
+	bool same = false;
+
+	if (!task)
+		return false;
+	task_lock(task);
+	/* NULL once the task has exited. */
+	if (task->nsproxy)
+		same = task->nsproxy->ipc_ns == current->nsproxy->ipc_ns;
+	task_unlock(task);
+	return same;
+}
+
+/*
  * The inbox of process @nr, a pid in the caller's pid namespace, with a
  * reference; ERR_PTR(-ESRCH) when there is none: no such process, it never
- * opted in, it exec'd since, or its inbox died.
+ * opted in, it exec'd since, its inbox died, or it is in another IPC
+ * namespace than the caller.
  */
 struct mbox_mailbox *mbox_inbox_get(pid_t nr)
 {
@@ -108,7 +132,7 @@ struct mbox_mailbox *mbox_inbox_get(pid_t nr)
 
 	rcu_read_lock();
 	pid = find_vpid(nr);
-	if (pid) {
+	if (pid && mbox_inbox_same_ipc_ns(pid)) {
 		spin_lock(&mbox_inboxes_lock);
 		mb = mbox_inbox_find(pid);
 		if (mb)

@@ -112,18 +112,29 @@ u32 mbox_msg_overhead(void)
 
 /* Messages */
 
+/*
+ * What a message of @len bytes counts against user_bytes_max: the memory
+ * it pins, header included (mbox_kvalloc_cost()).
+ */
+static size_t mbox_msg_cost(u32 len)
+{
+	struct mbox_msg *msg;
+
+	return mbox_kvalloc_cost(struct_size(msg, data, len));
+}
+
 static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
 {
 	struct mbox_file *mf = file->private_data;
 	struct mbox_msg *msg;
 	int ret;
 
-	ret = mbox_user_charge_bytes(mf->user, file, sizeof(*msg) + len);
+	ret = mbox_user_charge_bytes(mf->user, file, mbox_msg_cost(len));
 	if (ret)
 		return ERR_PTR(ret);
-	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
+	msg = mbox_kvalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
 	if (!msg) {
-		mbox_user_uncharge_bytes(mf->user, sizeof(*msg) + len);
+		mbox_user_uncharge_bytes(mf->user, mbox_msg_cost(len));
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_set(&msg->ref, 1);
@@ -143,7 +154,7 @@ static void mbox_msg_put(struct mbox_msg *msg)
 {
 	if (!refcount_dec_and_test(&msg->ref))
 		return;
-	mbox_user_uncharge_bytes(msg->user, sizeof(*msg) + msg->len);
+	mbox_user_uncharge_bytes(msg->user, mbox_msg_cost(msg->len));
 	mbox_user_put(msg->user);
 	put_pid(msg->pid);
 	kvfree(msg);

@@ -74,6 +74,15 @@ struct mbox_poll_relay {
 };
 
 /*
+ * Memory that counts against user_bytes_max is allocated with
+ * mbox_kvalloc(), whose cost in pinned kernel memory mbox_kvalloc_cost()
+ * gives; mbox_vmap_cost() is what a vmap() pins besides its pages.
+ */
+void *mbox_kvalloc(size_t size, gfp_t gfp);
+size_t mbox_kvalloc_cost(size_t size);
+size_t mbox_vmap_cost(void);
+
+/*
  * What a /dev/mbox descriptor holds (file->private_data). It binds to one
  * object, once.
  */
@@ -146,7 +155,8 @@ struct mbox_obj {
 	const struct mbox_obj_ops *ops;
 	/* Under mbox_registry_lock (registry.c), while the object is named: */
 	struct rhash_head node;		/* in the name table */
-	struct list_head list;		/* in mbox_objects */
+	struct list_head list;		/* in its namespace's objects */
+	struct mbox_ns *ns;		/* its IPC namespace's; NULL: unnamed */
 	/* Set at creation, never changed. */
 	bool counted;			/* charged to @owner's object count */
 	kuid_t uid;			/* owner, also the creator */
@@ -218,7 +228,7 @@ struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
 struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
 				  const void *karg);
 
-/* Bytes a queued message counts against its sender's quota, beyond its payload. */
+/* Bytes of header a queued message has besides its payload (mailbox.c). */
 u32 mbox_msg_overhead(void);
 
 /* Rings (ring.c). */

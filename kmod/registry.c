@@ -4,21 +4,27 @@
  * of its type, an owner and a mode checked when a descriptor binds, a
  * reference count, and a charge against its owner's per-user quota.
  *
- * Names live in an rhashtable keyed by (type, name), so lookups stay O(1)
+ * Names are scoped per IPC namespace, as POSIX message queues are: each
+ * IPC namespace that has named objects has a struct mbox_ns, and names live
+ * in one rhashtable keyed by (namespace, type, name), so lookups stay O(1)
  * however many objects exist. mbox_registry_lock serializes every lookup
- * and every change to the table and to mbox_objects: opening and unlinking
- * are slow paths, and a mutex lets them allocate and sleep. The table holds
- * one reference to each named object. Objects without a name (inboxes) get
- * their owner and quota charge here too.
+ * and every change to the table and to the namespaces' lists: opening and
+ * unlinking are slow paths, and a mutex lets them allocate and sleep. The
+ * table holds one reference to each named object. Objects without a name
+ * (inboxes) get their owner and quota charge here too.
  */
 
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
 #include <linux/jhash.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -26,6 +32,8 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <linux/mbox.h>
 
@@ -143,6 +151,53 @@ void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 }
 
 /*
+ * What the byte quota charges is the kernel memory an allocation pins, not
+ * the size asked for: a slab object is as big as its size class, and a
+ * vmalloc area is whole pages plus its page array and bookkeeping. Below,
+ * mbox_kvalloc() picks the allocator from the size alone, so that
+ * mbox_kvalloc_cost() knows in advance what the allocation will cost
+ * (kvmalloc() may or may not fall back to vmalloc, and a kmalloc of more
+ * than a slab's largest size class takes a power of two of pages: up to
+ * twice the size asked for).
+ */
+
+/*
+ * What a vmap() or vmalloc() area pins besides its pages (and the page
+ * array vmalloc() keeps): the area descriptor and the address range record.
+ */
+size_t mbox_vmap_cost(void)
+{
+	return kmalloc_size_roundup(sizeof(struct vm_struct)) +
+	       kmalloc_size_roundup(sizeof(struct vmap_area));
+}
+
+/* Bytes of kernel memory that mbox_kvalloc(@size) pins. */
+size_t mbox_kvalloc_cost(size_t size)
+{
+	size_t pages;
+
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_size_roundup(size);
+	/* vmalloc() allocates its page array as mbox_kvalloc() would. */
+	pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	return PAGE_ALIGN(size) +
+	       mbox_kvalloc_cost(pages * sizeof(struct page *)) +
+	       mbox_vmap_cost();
+}
+
+/*
+ * Allocate @size bytes (@gfp: GFP_KERNEL_ACCOUNT, maybe with __GFP_ZERO):
+ * from the slab up to its largest size class, from vmalloc above, and so
+ * never more than mbox_kvalloc_cost() says. Free with kvfree().
+ */
+void *mbox_kvalloc(size_t size, gfp_t gfp)
+{
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc(size, gfp);
+	return __vmalloc(size, gfp);
+}
+
+/*
  * One more object for @user: -ENOSPC past user_objects_max, unless the
  * caller, who creates it, has CAP_SYS_RESOURCE.
  */
@@ -160,29 +215,152 @@ static int mbox_user_charge_object(struct mbox_user *user)
 
 /* The names. */
 
-/* Protects the two below, and orders binding by name against unlink. */
+/* Protects the three below, and orders binding by name against unlink. */
 static DEFINE_MUTEX(mbox_registry_lock);
 static struct rhashtable mbox_names;	/* under mbox_registry_lock */
-static LIST_HEAD(mbox_objects);		/* likewise: every named object */
+static LIST_HEAD(mbox_namespaces);	/* likewise: every struct mbox_ns */
+static bool mbox_registry_closed;	/* likewise: module exit has begun */
+
+/*
+ * The named objects of one IPC namespace. The module cannot hold a counted
+ * reference to an ipc_namespace (put_ipc_ns() is not exported by every
+ * kernel we support), so it holds the namespace's internal mqueue mount
+ * instead: that mount outlives the namespace while we hold it, so its
+ * address identifies the namespace for as long as the entry exists, and
+ * put_ipc_ns() clears its superblock's s_fs_info (mq_clear_sbinfo()) when
+ * the last reference goes, which tells us the namespace is dead. Dead
+ * namespaces are reaped: their names unlinked, as if by MBOX_IOC_UNLINK
+ * (objects still bound to a descriptor live on, unnamed, until released).
+ * That happens on every registry operation and at least every
+ * MBOX_NS_REAP_PERIOD from a delayed work, so a namespace's objects
+ * outlive it by a bounded time.
+ *
+ * Without CONFIG_POSIX_MQUEUE there is no such mount: only the initial IPC
+ * namespace (which never dies) may have named objects, and callers in
+ * other namespaces get EOPNOTSUPP.
+ */
+struct mbox_ns {
+	struct list_head node;		/* in mbox_namespaces */
+	struct vfsmount *anchor;	/* the mqueue mount; NULL: initial ns */
+	struct user_namespace *user_ns;	/* owns the IPC namespace; held */
+	struct list_head objects;	/* its named objects, by obj->list */
+};
+
+#define MBOX_NS_REAP_PERIOD	(5 * HZ)
+
+static void mbox_ns_reap_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mbox_ns_reap_work, mbox_ns_reap_fn);
+
+static bool mbox_ns_is_initial(struct ipc_namespace *ipc_ns)
+{
+	return ipc_ns->ns.inum == PROC_IPC_INIT_INO;
+}
+
+#if IS_ENABLED(CONFIG_POSIX_MQUEUE)
+static struct vfsmount *mbox_ns_anchor(struct ipc_namespace *ipc_ns)
+{
+	return mbox_ns_is_initial(ipc_ns) ? NULL : ipc_ns->mq_mnt;
+}
+
+static bool mbox_ns_dead(const struct mbox_ns *ns)
+{
+	/* Cleared by mq_clear_sbinfo() from put_ipc_ns(). */
+	return ns->anchor && !READ_ONCE(ns->anchor->mnt_sb->s_fs_info);
+}
+#else
+static struct vfsmount *mbox_ns_anchor(struct ipc_namespace *ipc_ns)
+{
+	return mbox_ns_is_initial(ipc_ns) ? NULL : ERR_PTR(-EOPNOTSUPP);
+}
+
+static bool mbox_ns_dead(const struct mbox_ns *ns)
+{
+	return false;
+}
+#endif
+
+/*
+ * The registry of the caller's IPC namespace; with @create, made if
+ * missing. NULL when there is none, or an ERR_PTR: ENOMEM, EOPNOTSUPP.
+ */
+static struct mbox_ns *mbox_ns_current(bool create)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct vfsmount *anchor = mbox_ns_anchor(ipc_ns);
+	struct mbox_ns *ns;
+
+	lockdep_assert_held(&mbox_registry_lock);
+	if (IS_ERR(anchor))
+		return create ? ERR_CAST(anchor) : NULL;
+	/* A dead namespace's anchor is held, so no live one can share it. */
+	list_for_each_entry(ns, &mbox_namespaces, node) {
+		if (ns->anchor == anchor)
+			return ns;
+	}
+	if (!create)
+		return NULL;
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
+	if (!ns)
+		return ERR_PTR(-ENOMEM);
+	ns->anchor = anchor ? mntget(anchor) : NULL;
+	ns->user_ns = get_user_ns(ipc_ns->user_ns);
+	INIT_LIST_HEAD(&ns->objects);
+	list_add_tail(&ns->node, &mbox_namespaces);
+	if (anchor && !mbox_registry_closed)
+		schedule_delayed_work(&mbox_ns_reap_work, MBOX_NS_REAP_PERIOD);
+	return ns;
+}
+
+static void mbox_ns_free(struct mbox_ns *ns)
+{
+	lockdep_assert_held(&mbox_registry_lock);
+	WARN_ON_ONCE(!list_empty(&ns->objects));
+	list_del(&ns->node);
+	if (ns->anchor)
+		mntput(ns->anchor);
+	put_user_ns(ns->user_ns);
+	kfree(ns);
+}
+
+/* The user namespace whose capabilities count for @obj. */
+static struct user_namespace *mbox_obj_user_ns(const struct mbox_obj *obj)
+{
+	/*
+	 * A named object's namespace is stable under the registry lock. An
+	 * inbox is reached only from its owner's IPC namespace (inbox.c),
+	 * so the caller's is the one.
+	 */
+	if (obj->ns)
+		return obj->ns->user_ns;
+	return current->nsproxy->ipc_ns->user_ns;
+}
 
 struct mbox_key {
+	const struct mbox_ns *ns;
 	const char *name;
 	u32 len;
 	int type;
 };
 
+static u32 mbox_key_seed(const struct mbox_ns *ns, int type, u32 seed)
+{
+	return seed ^ type ^ hash_ptr(ns, 32);
+}
+
 static u32 mbox_key_hash(const void *data, u32 len, u32 seed)
 {
 	const struct mbox_key *key = data;
 
-	return jhash(key->name, key->len, seed ^ key->type);
+	return jhash(key->name, key->len,
+		     mbox_key_seed(key->ns, key->type, seed));
 }
 
 static u32 mbox_obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct mbox_obj *obj = data;
 
-	return jhash(obj->name, obj->name_len, seed ^ obj->ops->type);
+	return jhash(obj->name, obj->name_len,
+		     mbox_key_seed(obj->ns, obj->ops->type, seed));
 }
 
 static int mbox_obj_cmp(struct rhashtable_compare_arg *arg, const void *data)
@@ -190,7 +368,8 @@ static int mbox_obj_cmp(struct rhashtable_compare_arg *arg, const void *data)
 	const struct mbox_key *key = arg->key;
 	const struct mbox_obj *obj = data;
 
-	return obj->ops->type != key->type || obj->name_len != key->len ||
+	return obj->ns != key->ns || obj->ops->type != key->type ||
+	       obj->name_len != key->len ||
 	       memcmp(obj->name, key->name, key->len);
 }
 
@@ -229,6 +408,7 @@ void mbox_obj_init(struct mbox_obj *obj, const struct mbox_obj_ops *ops)
 {
 	kref_init(&obj->ref);
 	obj->ops = ops;
+	obj->ns = NULL;
 	INIT_LIST_HEAD(&obj->list);
 }
 
@@ -295,9 +475,14 @@ void mbox_obj_put(struct mbox_obj *obj)
 	kref_put(&obj->ref, mbox_obj_release);
 }
 
-/* May the caller use @obj with access @fmode? SysV IPC rules. */
-int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
+/*
+ * May the caller use @obj with access @fmode? SysV IPC rules (ipcperms()):
+ * CAP_IPC_OWNER counts in the user namespace that owns the object's IPC
+ * namespace. Without @audit, a mere look (LIST) that logs no denial.
+ */
+static int mbox_obj_access(struct mbox_obj *obj, fmode_t fmode, bool audit)
 {
+	struct user_namespace *ns = mbox_obj_user_ns(obj);
 	int want = 0, granted = obj->mode;
 
 	if (fmode & FMODE_READ)
@@ -309,18 +494,92 @@ int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
 		granted >>= 6;
 	else if (in_group_p(obj->gid))
 		granted >>= 3;
-	if (!(want & ~granted & 0007) || capable(CAP_IPC_OWNER))
+	if (!(want & ~granted & 0007))
+		return 0;
+	if (audit ? ns_capable(ns, CAP_IPC_OWNER) :
+		    ns_capable_noaudit(ns, CAP_IPC_OWNER))
 		return 0;
 	return -EACCES;
 }
 
+int mbox_obj_permission(struct mbox_obj *obj, fmode_t fmode)
+{
+	return mbox_obj_access(obj, fmode, true);
+}
+
 /*
- * Find the object @req names, or create it as @req asks, and attach it to a
- * descriptor with access @req->fmode, all under mbox_registry_lock: so no
- * descriptor can bind once the name is gone, and the object sees every
- * attach before it learns it was unlinked. Returns it with a reference for
- * the caller, or an ERR_PTR: ENOENT, EEXIST, EACCES, ENOSPC (over
- * user_objects_max), ENOMEM.
+ * Take the registry lock, first unlinking the names of dead namespaces:
+ * their objects go on @reaped, for mbox_registry_unlock().
+ */
+static void mbox_registry_lock_reap(struct list_head *reaped)
+{
+	struct mbox_ns *ns, *tmp;
+	struct mbox_obj *obj;
+
+	mutex_lock(&mbox_registry_lock);
+	list_for_each_entry_safe(ns, tmp, &mbox_namespaces, node) {
+		if (!mbox_ns_dead(ns))
+			continue;
+		list_for_each_entry(obj, &ns->objects, list) {
+			rhashtable_remove_fast(&mbox_names, &obj->node,
+					       mbox_names_params);
+			obj->ns = NULL;
+		}
+		list_splice_tail_init(&ns->objects, reaped);
+		mbox_ns_free(ns);
+	}
+}
+
+/* Drop the lock, then tell each reaped object and drop the table's reference. */
+static void mbox_registry_unlock(struct list_head *reaped)
+{
+	struct mbox_obj *obj, *tmp;
+
+	mutex_unlock(&mbox_registry_lock);
+	list_for_each_entry_safe(obj, tmp, reaped, list) {
+		list_del_init(&obj->list);
+		obj->ops->unlinked(obj);
+		mbox_obj_put(obj);
+	}
+}
+
+static void mbox_ns_reap_fn(struct work_struct *work)
+{
+	LIST_HEAD(reaped);
+	struct mbox_ns *ns;
+	bool again = false;
+
+	mbox_registry_lock_reap(&reaped);
+	list_for_each_entry(ns, &mbox_namespaces, node)
+		again |= !!ns->anchor;
+	again &= !mbox_registry_closed;
+	mbox_registry_unlock(&reaped);
+	if (again)
+		schedule_delayed_work(&mbox_ns_reap_work, MBOX_NS_REAP_PERIOD);
+}
+
+/* Look @key up in the caller's IPC namespace; @key->ns is set. */
+static struct mbox_obj *mbox_lookup(struct mbox_key *key, bool create,
+				    struct mbox_ns **nsp)
+{
+	struct mbox_ns *ns = mbox_ns_current(create);
+
+	if (nsp)
+		*nsp = ns;
+	if (IS_ERR_OR_NULL(ns))
+		return NULL;
+	key->ns = ns;
+	return rhashtable_lookup_fast(&mbox_names, key, mbox_names_params);
+}
+
+/*
+ * Find the object @req names in the caller's IPC namespace, or create it
+ * as @req asks, and attach it to a descriptor with access @req->fmode, all
+ * under mbox_registry_lock: so no descriptor can bind once the name is gone,
+ * and the object sees every attach before it learns it was unlinked.
+ * Returns it with a reference for the caller, or an ERR_PTR: ENOENT,
+ * EEXIST, EACCES, ENOSPC (over user_objects_max), ENOMEM, EOPNOTSUPP
+ * (creating outside the initial IPC namespace without CONFIG_POSIX_MQUEUE).
  */
 struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 {
@@ -329,6 +588,8 @@ struct mbox_obj *mbox_obj_open(const struct mbox_open_req *req)
 	};
 	struct mbox_obj *obj, *new = NULL;
 	int ret, create_err = 0;
+	LIST_HEAD(reaped);
+	struct mbox_ns *ns;
 
 retry:
 	/*
@@ -338,9 +599,9 @@ retry:
 	 * fails the open only if no racing creator made the object meanwhile.
 	 */
 	if (req->flags & MBOX_OPEN_CREATE) {
-		mutex_lock(&mbox_registry_lock);
-		obj = rhashtable_lookup_fast(&mbox_names, &key, mbox_names_params);
-		mutex_unlock(&mbox_registry_lock);
+		mbox_registry_lock_reap(&reaped);
+		obj = mbox_lookup(&key, false, NULL);
+		mbox_registry_unlock(&reaped);
 		if (!obj) {
 			new = req->create(req);
 			if (!IS_ERR(new)) {
@@ -361,8 +622,8 @@ retry:
 		}
 	}
 
-	mutex_lock(&mbox_registry_lock);
-	obj = rhashtable_lookup_fast(&mbox_names, &key, mbox_names_params);
+	mbox_registry_lock_reap(&reaped);
+	obj = mbox_lookup(&key, !!new, &ns);
 	if (obj) {
 		if (req->flags & MBOX_OPEN_EXCL) {
 			obj = ERR_PTR(-EEXIST);
@@ -381,6 +642,10 @@ retry:
 		mbox_obj_get(obj);
 		goto unlock;
 	}
+	if (IS_ERR(ns)) {
+		obj = ERR_CAST(ns);
+		goto unlock;
+	}
 	if (!new) {
 		if (create_err) {
 			obj = ERR_PTR(create_err);
@@ -388,7 +653,7 @@ retry:
 		}
 		/* Gone since the first look: look again. */
 		if (req->flags & MBOX_OPEN_CREATE) {
-			mutex_unlock(&mbox_registry_lock);
+			mbox_registry_unlock(&reaped);
 			goto retry;
 		}
 		obj = ERR_PTR(-ENOENT);
@@ -401,9 +666,11 @@ retry:
 		goto unlock;
 	}
 	new->counted = true;
+	new->ns = ns;
 	ret = rhashtable_insert_fast(&mbox_names, &new->node, mbox_names_params);
 	if (ret) {
 		/* The table could not grow (-EBUSY, -E2BIG, -ENOMEM). */
+		new->ns = NULL;
 		obj = ERR_PTR(-ENOMEM);
 		goto unlock;
 	}
@@ -411,16 +678,17 @@ retry:
 	ret = new->ops->attach(new, req->file, req);
 	if (WARN_ON(ret)) {
 		rhashtable_remove_fast(&mbox_names, &new->node, mbox_names_params);
+		new->ns = NULL;
 		obj = ERR_PTR(ret);
 		goto unlock;
 	}
-	list_add_tail(&new->list, &mbox_objects);
+	list_add_tail(&new->list, &ns->objects);
 	/* One reference for the table (from kref_init), one for the caller. */
 	mbox_obj_get(new);
 	obj = new;
 	new = NULL;
 unlock:
-	mutex_unlock(&mbox_registry_lock);
+	mbox_registry_unlock(&reaped);
 	if (new)
 		mbox_obj_destroy(new);
 	return obj;
@@ -431,26 +699,47 @@ static void mbox_obj_unlink_locked(struct mbox_obj *obj)
 	lockdep_assert_held(&mbox_registry_lock);
 	rhashtable_remove_fast(&mbox_names, &obj->node, mbox_names_params);
 	list_del_init(&obj->list);
+	obj->ns = NULL;
 }
 
-/* Remove a name: ENOENT, or EPERM for anyone but the owner. */
+/*
+ * May the caller unlink @obj? Its owner may, and so may whoever has
+ * CAP_IPC_OWNER in the user namespace owning the object's IPC namespace,
+ * provided that namespace maps the owner (as inode_owner_or_capable() asks
+ * of CAP_FOWNER).
+ */
+static bool mbox_may_unlink(const struct mbox_obj *obj)
+{
+	struct user_namespace *ns = obj->ns->user_ns;
+
+	if (uid_eq(current_euid(), obj->uid))
+		return true;
+	return ns_capable(ns, CAP_IPC_OWNER) &&
+	       kuid_has_mapping(ns, obj->uid) && kgid_has_mapping(ns, obj->gid);
+}
+
+/*
+ * Remove a name from the caller's IPC namespace: ENOENT, or EPERM for
+ * anyone but the owner (mbox_may_unlink()).
+ */
 int mbox_obj_unlink(int type, const char *name, u32 name_len)
 {
 	struct mbox_key key = { .name = name, .len = name_len, .type = type };
 	struct mbox_obj *obj;
+	LIST_HEAD(reaped);
+	int ret = 0;
 
-	mutex_lock(&mbox_registry_lock);
-	obj = rhashtable_lookup_fast(&mbox_names, &key, mbox_names_params);
-	if (!obj) {
-		mutex_unlock(&mbox_registry_lock);
-		return -ENOENT;
-	}
-	if (!uid_eq(current_euid(), obj->uid) && !capable(CAP_IPC_OWNER)) {
-		mutex_unlock(&mbox_registry_lock);
-		return -EPERM;
-	}
-	mbox_obj_unlink_locked(obj);
-	mutex_unlock(&mbox_registry_lock);
+	mbox_registry_lock_reap(&reaped);
+	obj = mbox_lookup(&key, false, NULL);
+	if (!obj)
+		ret = -ENOENT;
+	else if (!mbox_may_unlink(obj))
+		ret = -EPERM;
+	else
+		mbox_obj_unlink_locked(obj);
+	mbox_registry_unlock(&reaped);
+	if (ret)
+		return ret;
 
 	obj->ops->unlinked(obj);
 	mbox_obj_put(obj);	/* the table's reference */
@@ -462,39 +751,69 @@ static u32 mbox_list_entry_size(const struct mbox_obj *obj)
 	return ALIGN(sizeof(struct mbox_list_entry) + obj->name_len + 1, 8);
 }
 
-static size_t mbox_list_size(void)
+static size_t mbox_list_size(const struct mbox_ns *ns)
 {
 	struct mbox_obj *obj;
 	size_t size = 0;
 
 	lockdep_assert_held(&mbox_registry_lock);
-	list_for_each_entry(obj, &mbox_objects, list)
+	if (IS_ERR_OR_NULL(ns))
+		return 0;
+	list_for_each_entry(obj, &ns->objects, list)
 		size += mbox_list_entry_size(obj);
 	return size;
 }
 
+/* Fill @buf with an entry for each of @ns's objects; returns how many. */
+static u32 mbox_list_fill(struct mbox_ns *ns, void *buf)
+{
+	struct user_namespace *user_ns = current_user_ns();
+	struct mbox_list_entry *entry = buf;
+	struct mbox_obj *obj;
+	u32 count = 0;
+
+	lockdep_assert_held(&mbox_registry_lock);
+	list_for_each_entry(obj, &ns->objects, list) {
+		entry->size = mbox_list_entry_size(obj);
+		entry->type = obj->ops->type;
+		entry->uid = from_kuid_munged(user_ns, obj->uid);
+		entry->gid = from_kgid_munged(user_ns, obj->gid);
+		entry->mode = obj->mode;
+		/* What is queued is for those who may read it. */
+		if (!mbox_obj_access(obj, FMODE_READ, false))
+			obj->ops->usage(obj, &entry->queued,
+					&entry->queued_bytes);
+		memcpy(entry->name, obj->name, obj->name_len);
+		entry = (void *)entry + entry->size;
+		count++;
+	}
+	return count;
+}
+
 /*
- * Store a snapshot of every named object in @ubuf, as struct
- * mbox_list_entry records. -ERANGE, with *@needed set, when @len is short.
- * The buffer is allocated without the registry lock held, so a large list
- * never stalls every open and unlink behind reclaim.
+ * Store a snapshot of every named object of the caller's IPC namespace in
+ * @ubuf, as struct mbox_list_entry records; the queue counters only of
+ * objects the caller could open for reading (0 for the others). -ERANGE,
+ * with *@needed set, when @len is short. The buffer is allocated without
+ * the registry lock held, so a large list never stalls every open and
+ * unlink behind reclaim.
  */
 int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed)
 {
-	struct user_namespace *ns = current_user_ns();
-	struct mbox_list_entry *entry;
 	size_t size, alloc = 0;
-	struct mbox_obj *obj;
+	LIST_HEAD(reaped);
+	struct mbox_ns *ns;
 	void *buf = NULL;
 	int ret;
 
 	*count = 0;
 	for (;;) {
-		mutex_lock(&mbox_registry_lock);
-		size = mbox_list_size();
+		mbox_registry_lock_reap(&reaped);
+		ns = mbox_ns_current(false);
+		size = mbox_list_size(ns);
 		if (size > len || size <= alloc)
 			break;
-		mutex_unlock(&mbox_registry_lock);
+		mbox_registry_unlock(&reaped);
 		kvfree(buf);
 		alloc = size + size / 8;
 		buf = kvzalloc(alloc, GFP_KERNEL_ACCOUNT);
@@ -503,24 +822,14 @@ int mbox_obj_list(void __user *ubuf, u32 len, u32 *count, u32 *needed)
 	}
 	*needed = min_t(size_t, size, U32_MAX);
 	if (size > len) {
-		mutex_unlock(&mbox_registry_lock);
+		mbox_registry_unlock(&reaped);
 		kvfree(buf);
 		return -ERANGE;
 	}
 
-	entry = buf;
-	list_for_each_entry(obj, &mbox_objects, list) {
-		entry->size = mbox_list_entry_size(obj);
-		entry->type = obj->ops->type;
-		entry->uid = from_kuid_munged(ns, obj->uid);
-		entry->gid = from_kgid_munged(ns, obj->gid);
-		entry->mode = obj->mode;
-		obj->ops->usage(obj, &entry->queued, &entry->queued_bytes);
-		memcpy(entry->name, obj->name, obj->name_len);
-		entry = (void *)entry + entry->size;
-		(*count)++;
-	}
-	mutex_unlock(&mbox_registry_lock);
+	if (size)
+		*count = mbox_list_fill(ns, buf);
+	mbox_registry_unlock(&reaped);
 
 	ret = copy_to_user(ubuf, buf, size) ? -EFAULT : 0;
 	kvfree(buf);
@@ -535,17 +844,27 @@ int mbox_registry_init(void)
 /*
  * At module exit no descriptor is open, so the table holds the last
  * reference to every object left: named objects persist until unlinked, as
- * POSIX message queues do, and go with the module.
+ * POSIX message queues do, or until their IPC namespace dies, and go with
+ * the module.
  */
 void mbox_registry_exit(void)
 {
 	struct mbox_obj *obj, *tmp;
+	struct mbox_ns *ns, *next;
 
 	mutex_lock(&mbox_registry_lock);
-	list_for_each_entry_safe(obj, tmp, &mbox_objects, list) {
-		mbox_obj_unlink_locked(obj);
-		WARN_ON(kref_read(&obj->ref) != 1);
-		mbox_obj_put(obj);
+	mbox_registry_closed = true;
+	mutex_unlock(&mbox_registry_lock);
+	cancel_delayed_work_sync(&mbox_ns_reap_work);
+
+	mutex_lock(&mbox_registry_lock);
+	list_for_each_entry_safe(ns, next, &mbox_namespaces, node) {
+		list_for_each_entry_safe(obj, tmp, &ns->objects, list) {
+			mbox_obj_unlink_locked(obj);
+			WARN_ON(kref_read(&obj->ref) != 1);
+			mbox_obj_put(obj);
+		}
+		mbox_ns_free(ns);
 	}
 	mutex_unlock(&mbox_registry_lock);
 	rhashtable_destroy(&mbox_names);

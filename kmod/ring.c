@@ -853,7 +853,8 @@ static int mbox_ring_map(struct mbox_ring *ring)
 	u32 nr = 2 + ring->nr_data, i;
 	struct page **map;
 
-	ring->pages = kvcalloc(nr, sizeof(*ring->pages), GFP_KERNEL_ACCOUNT);
+	ring->pages = mbox_kvalloc(array_size(nr, sizeof(*ring->pages)),
+				   GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!ring->pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
@@ -922,12 +923,18 @@ static struct mbox_obj *mbox_ring_create(const struct mbox_open_req *req)
 	init_waitqueue_head(&ring->cons_wait);
 	init_waitqueue_head(&ring->prod_wait);
 
-	/* Its memory counts against its creator's byte quota. */
+	/*
+	 * Its memory counts against its creator's byte quota: the pages, the
+	 * page array, the vmap of 2 + 2 * nr_data pages and this structure.
+	 * (The temporary map array is freed before the call returns.)
+	 */
 	ret = -ENOMEM;
 	ring->charged = mbox_user_get_current();
 	if (!ring->charged)
 		goto err;
-	ring->charge = (size_t)(2 + ring->nr_data) << PAGE_SHIFT;
+	ring->charge = ((size_t)(2 + ring->nr_data) << PAGE_SHIFT) +
+		mbox_kvalloc_cost((2 + ring->nr_data) * sizeof(*ring->pages)) +
+		mbox_vmap_cost() + kmalloc_size_roundup(sizeof(*ring));
 	ret = mbox_user_charge_bytes(ring->charged, req->file, ring->charge);
 	if (ret) {
 		mbox_user_put(ring->charged);

@@ -198,6 +198,19 @@ bool mb_wait_waiters(int fd, int senders, int receivers)
 	return false;
 }
 
+size_t slab_class(size_t size)
+{
+	size_t class = 8;
+
+	if (size > 64 && size <= 96)
+		return 96;
+	if (size > 128 && size <= 192)
+		return 192;
+	while (class < size)
+		class <<= 1;
+	return class;
+}
+
 int become_user(uid_t uid, gid_t gid)
 {
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||

@@ -58,6 +58,13 @@ int mb_stat(int fd, struct mbox_stat *st);
  */
 bool mb_wait_waiters(int fd, int senders, int receivers);
 
+/*
+ * The slab size class a kmalloc() of @size (at most 8 KiB) bytes takes on
+ * x86-64: 8 to 8192 in powers of two, plus 96 and 192. A message of n bytes
+ * costs slab_class(n + msg_overhead) of the byte quota up to 8 KiB.
+ */
+size_t slab_class(size_t size);
+
 /* Become @uid/@gid with no supplementary groups and no capabilities. */
 int become_user(uid_t uid, gid_t gid);
 

@@ -51,6 +51,20 @@
 /*
  * Object types. Each type has a namespace of its own, as POSIX message
  * queues and shared memory objects do.
+ *
+ * Names are scoped per IPC namespace, as POSIX message queues are: a name
+ * made in one IPC namespace is not seen from another (open ENOENT, unlink
+ * ENOENT, absent from MBOX_IOC_LIST), so each may use the same name for a
+ * different object. CAP_IPC_OWNER counts in the user namespace that owns
+ * the object's IPC namespace (as for SysV IPC), and uids and gids are
+ * reported in the caller's user namespace. When an IPC namespace dies (its
+ * last process and reference are gone) its names are removed, as if
+ * unlinked: at the next MBOX_IOC_OPEN, MBOX_IOC_RING_OPEN, MBOX_IOC_UNLINK
+ * or MBOX_IOC_LIST by anyone, and within 5 seconds otherwise. An object
+ * still bound to a descriptor lives on, unnamed, until the last one is
+ * released, and counts against its owner's quotas until then. Without
+ * CONFIG_POSIX_MQUEUE in the kernel only the initial IPC namespace may
+ * have names: creating one elsewhere fails with EOPNOTSUPP.
  */
 #define MBOX_TYPE_MAILBOX	1
 #define MBOX_TYPE_RING		2
@@ -74,8 +88,13 @@
  *			may own at a time.
  * @user_bytes_max:	out: bytes one user may have queued at a time,
  *			counting the memory of the rings it created.
- * @msg_overhead:	out: bytes a queued message counts against
- *			@user_bytes_max on top of its payload.
+ * @msg_overhead:	out: bytes of header the kernel stores with each
+ *			queued message. A message counts against
+ *			@user_bytes_max the memory it pins: payload plus
+ *			@msg_overhead, rounded up to the slab size class it
+ *			falls in (up to the slab's largest class, 8 KiB with
+ *			4 KiB pages), or above that to whole pages plus the
+ *			page array and bookkeeping of a vmalloc area.
  * @prio_max:		out: MBOX_PRIO_MAX.
  * @ring_size_max:	out: the largest ring data size.
  * @__pad:		out: 0.
@@ -187,6 +206,8 @@ struct mbox_info {
  * already asleep: those end when the inbox is next looked at that way (or
  * at their timeout). An inbox is a mailbox in all
  * else: capacity, permissions (its mode applies to senders), quotas, stat.
+ * An inbox belongs to its process's current IPC namespace, as a message
+ * queue would: a sender in another IPC namespace gets ESRCH.
  *
  * Batches (MBOX_IOC_SEND_BATCH, MBOX_IOC_RECV_BATCH) move up to
  * MBOX_BATCH_MAX messages in one call, like sendmmsg(2)/recvmmsg(2). Only
@@ -221,9 +242,11 @@ struct mbox_info {
  * Limits: the per-user quotas of the module parameters apply to users
  * without CAP_SYS_RESOURCE. A user over user_objects_max cannot create a
  * mailbox or inbox (ENOSPC); a send that would take the user over
- * user_bytes_max fails with EDQUOT (each message counts its payload plus
- * msg_overhead, and is charged to the user who opened the descriptor it was
- * sent through). Neither ever drops a message silently.
+ * user_bytes_max fails with EDQUOT (each message counts the kernel memory
+ * it pins, its payload plus msg_overhead rounded up to what the allocator
+ * hands out, as struct mbox_info says; it is charged to the user who opened
+ * the descriptor it was sent through). Neither ever drops a message
+ * silently.
  */
 
 /* MBOX_IOC_OPEN flags */
@@ -256,9 +279,10 @@ struct mbox_info {
  * limits in force then, so lowering a limit never stops an existing
  * mailbox from being opened. The flags and reserved fields are always
  * checked. Opening an existing mailbox checks its permissions against
- * the descriptor's access mode (EACCES); CAP_IPC_OWNER overrides.
- * A new mailbox belongs to the caller's effective uid and gid, and its
- * creator gets the access it asked for whatever @mode says.
+ * the descriptor's access mode (EACCES); CAP_IPC_OWNER in the user
+ * namespace owning the caller's IPC namespace overrides. A new mailbox
+ * belongs to the caller's effective uid and gid, and its creator gets the
+ * access it asked for whatever @mode says.
  */
 struct mbox_open {
 	__u64 name;
@@ -278,8 +302,11 @@ struct mbox_open {
  *
  * Like unlink(2): descriptors already bound keep working, the object is
  * freed when the last one closes, and the name may be reused at once. Only
- * the owner or creator may unlink (EPERM); CAP_IPC_OWNER overrides. Any
- * /dev/mbox descriptor will do, bound or not.
+ * the owner or creator may unlink (EPERM), or whoever has CAP_IPC_OWNER in
+ * the user namespace owning the IPC namespace, if that namespace maps the
+ * owner's uid and gid (as CAP_FOWNER and inode_owner_or_capable() go). The
+ * name is looked up in the caller's IPC namespace. Any /dev/mbox
+ * descriptor will do, bound or not.
  */
 struct mbox_unlink {
 	__u64 name;
@@ -465,8 +492,10 @@ struct mbox_stat {
  * @uid:		owner, in the caller's user namespace.
  * @gid:		group, likewise.
  * @mode:		permission bits.
- * @queued:		messages queued.
- * @queued_bytes:	payload bytes queued.
+ * @queued:		messages queued; 0 unless the caller could open the
+ *			object for reading (its mode, or CAP_IPC_OWNER).
+ * @queued_bytes:	payload bytes queued (a ring: bytes in use); 0 unless
+ *			the caller could open the object for reading.
  * @name:		the name, NUL-terminated.
  */
 struct mbox_list_entry {
@@ -492,7 +521,8 @@ struct mbox_list_entry {
  * @reserved:	must be 0.
  *
  * The list is a snapshot; names may come and go right after it is taken.
- * Inboxes have no name and are not listed.
+ * It holds the names of the caller's IPC namespace only. Inboxes have no
+ * name and are not listed.
  */
 struct mbox_list {
 	__u64 buf;
