@@ -174,20 +174,20 @@ TEST_F(rb, non_blocking_and_timeouts)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(NULL, c);
-	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
 	/* Lower bound only: the kernel must not give up early. */
 	start = now_ns();
-	EXPECT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_TIMEOUT, 30 * MS));
+	EXPECT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT, 30 * MS));
 	EXPECT_LE(30 * MS, now_ns() - start);
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, mbox_ring_push(p, buf, 1000, MBOX_RING_NONBLOCK, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_push(p, buf, 1000, MBOX_RING_NONBLOCK, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_NONBLOCK, 0));
+		ASSERT_EQ(0, mbox_ring_push(p, buf, 1000, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_push(p, buf, 1000, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_IO_NONBLOCK, 0));
 	start = now_ns();
-	EXPECT_EQ(-ETIMEDOUT, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_TIMEOUT, 30 * MS));
+	EXPECT_EQ(-ETIMEDOUT, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_IO_TIMEOUT, 30 * MS));
 	EXPECT_LE(30 * MS, now_ns() - start);
 	/* A record that still fits goes at once. */
-	EXPECT_EQ(0, mbox_ring_push(p, buf, 100, MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(0, mbox_ring_push(p, buf, 100, MBOX_RING_IO_NONBLOCK, 0));
 	mbox_ring_close(p);
 	mbox_ring_close(c);
 }
@@ -269,7 +269,7 @@ static int timed_pop(const char *name)
 	struct mbox_ring *c = open_role(name, MBOX_RING_CONSUMER, 0);
 	char buf[16];
 
-	return c ? (int)mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_TIMEOUT,
+	return c ? (int)mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT,
 				      60000 * MS) : -ENOMEM;
 }
 
@@ -488,7 +488,7 @@ TEST_F(rb, epoll_edge_triggered)
 	ASSERT_EQ(0, epoll_ctl(a.ep, EPOLL_CTL_ADD, mbox_ring_fd(c), &ev));
 	for (round = 0; round < 3; round++) {
 		/* Drain until EAGAIN, which asks to be woken; then wait. */
-		while (mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_NONBLOCK, 0) > 0)
+		while (mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0) > 0)
 			;
 		ASSERT_TRUE(start_epoll_thread(&th, &a));
 		ASSERT_EQ(0, mbox_ring_push(p, "edge", 4, 0, 0));
@@ -615,6 +615,58 @@ TEST_F(rb, producer_waiters_keep_the_smaller_need)
 	EXPECT_EQ(0, big.ret);
 	close(prod);
 	close(cons);
+}
+
+TEST_F(rb, each_flag_family_refuses_the_others)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct mbox_ring_wait w = { 0 };
+	struct mbox_ring *r;
+	const void *data;
+	size_t lens[1];
+	char buf[16];
+	void *slot;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	/* NONBLOCK is bit 0 and TIMEOUT bit 1 in every family that has them. */
+	EXPECT_EQ(MBOX_SEND_NONBLOCK, MBOX_RING_IO_NONBLOCK);
+	EXPECT_EQ(MBOX_RECV_NONBLOCK, MBOX_RING_IO_NONBLOCK);
+	EXPECT_EQ(MBOX_SEND_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	EXPECT_EQ(MBOX_RECV_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	EXPECT_EQ(MBOX_RING_WAIT_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	/* libmbox's two ring families share no bit... */
+	EXPECT_EQ(0, MBOX_RING_OPEN_NOMAP & (MBOX_RING_IO_NONBLOCK | MBOX_RING_IO_TIMEOUT));
+	/* ...and each call refuses the other family's flags. */
+	EXPECT_EQ(-EINVAL, mbox_ring_open(&r, self->name, MBOX_RING_OBSERVER, 0, 0, 0,
+					  MBOX_RING_IO_NONBLOCK));
+	EXPECT_EQ(-EINVAL, mbox_ring_open(&r, self->name, MBOX_RING_OBSERVER, 0, 0, 0,
+					  MBOX_RING_IO_TIMEOUT));
+	EXPECT_EQ(-EINVAL, mbox_ring_reserve(p, 8, &slot, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push(p, "x", 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_peek(c, &data, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 1,
+					       MBOX_RING_OPEN_NOMAP, 0));
+	/* The kernel's wait has no NONBLOCK: bit 0 is refused. */
+	w.flags = MBOX_RECV_NONBLOCK;
+	EXPECT_EQ(-1, ioctl(mbox_ring_fd(c), MBOX_IOC_RING_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	mbox_ring_close(p);
+	mbox_ring_close(c);
+
+	/* Unmapped handles check the same. */
+	p = open_role(self->name, MBOX_RING_PRODUCER, MBOX_RING_OPEN_NOMAP);
+	c = open_role(self->name, MBOX_RING_CONSUMER, MBOX_RING_OPEN_NOMAP);
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(-EINVAL, mbox_ring_push(p, "x", 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_OPEN_NOMAP, 0));
+	/* Nothing went in. */
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	mbox_ring_close(p);
+	mbox_ring_close(c);
 }
 
 TEST_HARNESS_MAIN

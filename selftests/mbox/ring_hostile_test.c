@@ -287,16 +287,16 @@ TEST_F_TIMEOUT(hostile, producer_against_library_consumer, 300)
 	for (i = 0; i < ROUNDS || !(pops.ebadmsg + pops.euclean); i++) {
 		switch (i % 3) {
 		case 0:
-			n = mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_NONBLOCK, 0);
+			n = mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0);
 			break;
 		case 1:
-			n = mbox_ring_peek(c, &p, MBOX_RING_NONBLOCK, 0);
+			n = mbox_ring_peek(c, &p, MBOX_RING_IO_NONBLOCK, 0);
 			if (n >= 0)
 				n = mbox_ring_release(c);
 			break;
 		default:
 			n = mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8,
-						MBOX_RING_TIMEOUT, 100000);
+						MBOX_RING_IO_TIMEOUT, 100000);
 			break;
 		}
 		count(&pops, n < 0 ? n : 0);

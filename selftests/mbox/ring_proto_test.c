@@ -71,7 +71,7 @@ static int producer(const char *name, uint64_t n, uint32_t max, enum mode mode,
 	int ret;
 
 	ret = mbox_ring_open(&r, name, MBOX_RING_PRODUCER, 0, 0, 0,
-			     mode == KERNEL ? MBOX_RING_NOMAP : 0);
+			     mode == KERNEL ? MBOX_RING_OPEN_NOMAP : 0);
 	if (ret)
 		return 1;
 	for (seq = 0; seq < n; seq++) {
@@ -109,7 +109,7 @@ static int consumer(const char *name, uint64_t n, uint32_t max, enum mode mode,
 	int got, i;
 
 	if (mbox_ring_open(&r, name, MBOX_RING_CONSUMER, 0, 0, 0,
-			   mode == KERNEL ? MBOX_RING_NOMAP : 0))
+			   mode == KERNEL ? MBOX_RING_OPEN_NOMAP : 0))
 		return 10;
 	while (seq < n) {
 		if (mode == KERNEL || seq % 3 == 0) {

@@ -368,7 +368,11 @@ TEST_F(ring, wait_and_wake_arguments)
 	struct mbox_ring_wait w = { 0 };
 	int obs;
 
-	w.flags = 2;
+	/* Unknown bits: bit 0 (NONBLOCK in other families), and above TIMEOUT. */
+	w.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->cons, MBOX_IOC_RING_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = MBOX_RING_WAIT_TIMEOUT << 1;
 	EXPECT_EQ(-1, ioctl(self->cons, MBOX_IOC_RING_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
 	w.flags = 0;

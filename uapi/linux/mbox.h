@@ -656,8 +656,12 @@ struct mbox_ring_open {
 	__u64 reserved[2];
 };
 
-/* MBOX_IOC_RING_WAIT flags */
-#define MBOX_RING_WAIT_TIMEOUT	(1U << 0)	/* give up after timeout_ns */
+/*
+ * MBOX_IOC_RING_WAIT flags. TIMEOUT is bit 1, as in MBOX_SEND_* and
+ * MBOX_RECV_*; bit 0, NONBLOCK there, is not used (a wait that may not
+ * block has nothing to do), so it gives EINVAL.
+ */
+#define MBOX_RING_WAIT_TIMEOUT	(1U << 1)	/* give up after timeout_ns */
 
 /**
  * struct mbox_ring_wait - MBOX_IOC_RING_WAIT: sleep until the peer moves
