@@ -237,6 +237,8 @@ ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
  * @mbp:	on success, a handle bound to the inbox (it may also send)
  * @oflag:	0 or O_NONBLOCK
  * @mode:	when created: who may send to us (write bits), less the umask
+ *		(under umask 022, 0622 becomes 0600 and only we may send:
+ *		clear the umask around the call to let others send)
  * @attr:	when created: attributes, or NULL for the defaults
  *
  * The inbox lives until the process exits or closes its last handle to it;

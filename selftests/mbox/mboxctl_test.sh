@@ -122,6 +122,12 @@ else
 	not_ok "attributes as asked"
 	sed 's/^/#   /' "$tmp/out"
 fi
+# The mode given is the mode the object gets, whatever the umask.
+u=umask-$$
+expect 0 "create -m 0666 under umask 077" sh -c "umask 077; mboxctl create -x -m 0666 $u"
+expect 0 "stat it" mboxctl stat "$u"
+if grep -q "mode 0666" "$tmp/out"; then ok "mboxctl clears its umask"; else not_ok "mboxctl clears its umask"; sed 's/^/#   /' "$tmp/out"; fi
+expect 0 "rm it" mboxctl rm "$u"
 expect 1 "a message over the size fails" mboxctl send "$s" 123456789
 stderr_has "EMSGSIZE" "... and says EMSGSIZE"
 expect 0 "fill it" mboxctl send "$s" 12345678
@@ -221,7 +227,7 @@ expect 0 "rm" mboxctl rm "$p" "$r"
 
 # Rings, through the kernel's read() and write().
 g=ring-$$
-expect 0 "ring create" mboxctl ring create -x -s 8192 "$g"
+expect 0 "ring create -m 0644 under umask 077" sh -c "umask 077; mboxctl ring create -x -m 0644 -s 8192 $g"
 expect 1 "ring create -x again" mboxctl ring create -x "$g"
 stderr_has "EEXIST" "... says EEXIST"
 expect 1 "ring create with a bad size" mboxctl ring create -s 5000 "bad-$$"
@@ -230,6 +236,7 @@ expect 0 "ring push" mboxctl ring push "$g" first second
 printf 'from stdin' >"$tmp/rin"
 expect 0 "ring push from stdin" sh -c "mboxctl ring push $g < $tmp/rin"
 expect 0 "ring stat" mboxctl ring stat "$g"
+if grep -q "mode 0644" "$tmp/out"; then ok "ring create clears the umask too"; else not_ok "ring create clears the umask too"; fi
 if grep -q "in use: *56 bytes" "$tmp/out" && grep -q "size: *8192 bytes" "$tmp/out"; then
 	ok "ring stat counts three records"
 else
