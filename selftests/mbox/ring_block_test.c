@@ -269,8 +269,9 @@ static int timed_pop(const char *name)
 	struct mbox_ring *c = open_role(name, MBOX_RING_CONSUMER, 0);
 	char buf[16];
 
+	/* Timed, but never by the clock: only the signal ends it. */
 	return c ? (int)mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT,
-				      60000 * MS) : -ENOMEM;
+				      ~0ULL) : -ENOMEM;
 }
 
 TEST_F(rb, signals)
