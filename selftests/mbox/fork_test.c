@@ -108,7 +108,8 @@ FIXTURE_SETUP(mb)
 
 FIXTURE_TEARDOWN(mb)
 {
-	close(self->rd);
+	if (self->rd >= 0)
+		close(self->rd);
 	if (self->wr >= 0)
 		close(self->wr);
 }
@@ -150,6 +151,34 @@ TEST_F(mb, inherited_writer_holds_off_the_hang_up)
 	EXPECT_EQ(0, st.writers);
 	EXPECT_EQ(POLLHUP, poll_now(self->rd, POLLIN));
 	EXPECT_EQ(-EPIPE, mb_recv(self->rd, buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0, NULL));
+	EXPECT_EQ(0, reap(pid));
+}
+
+TEST_F(mb, inherited_reader_holds_off_the_error)
+{
+	int closed[2], go[2];
+	pid_t pid;
+
+	/* The same, the other way: a reader's copy keeps writers going. */
+	ASSERT_EQ(0, pipe(closed));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(self->wr);
+		if (pipe_wait(go[0]))
+			_exit(1);
+		close(self->rd);
+		_exit(pipe_post(closed[1]) ? 2 : 0);
+	}
+	close(self->rd);
+	self->rd = -1;
+	EXPECT_EQ(0, poll_now(self->wr, POLLOUT) & POLLERR);
+	EXPECT_EQ(0, mb_send(self->wr, "kept", 4, MBOX_SEND_NONBLOCK, 0));
+	ASSERT_EQ(0, pipe_post(go[1]));
+	ASSERT_EQ(0, pipe_wait(closed[0]));
+	EXPECT_EQ(POLLERR, poll_now(self->wr, POLLOUT) & POLLERR);
+	EXPECT_EQ(-EPIPE, mb_send(self->wr, "lost", 4, MBOX_SEND_NONBLOCK, 0));
 	EXPECT_EQ(0, reap(pid));
 }
 

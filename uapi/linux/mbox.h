@@ -597,10 +597,10 @@ struct mbox_list {
  *  - a ring's role is held by the file, and a mapping holds the file: a
  *    child that inherits a descriptor or a mapping of a producer or
  *    consumer keeps the role held (EBUSY for anyone else) until it has
- *    closed the descriptor and unmapped every inherited mapping, or exits
- *    or execs. Parent and child then share one position: only one of them
- *    may play the role at a time. MADV_DONTFORK on the mapping keeps it
- *    out of children.
+ *    closed the descriptor and unmapped every inherited mapping, or exits,
+ *    or execs (with the descriptor O_CLOEXEC, below). Parent and child
+ *    then share one position: only one of them may play the role at a
+ *    time. MADV_DONTFORK on the mapping keeps it out of children.
  *  - an inbox descriptor in a child is still bound to the parent's inbox:
  *    the child receives the parent's messages through it, and keeps the
  *    inbox alive after the parent closes its own descriptors (see
