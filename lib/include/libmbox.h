@@ -238,6 +238,8 @@ ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
  * @mbp:	on success, a handle bound to the inbox (it may also send)
  * @oflag:	0 or O_NONBLOCK
  * @mode:	when created: who may send to us (write bits), less the umask
+ *		(under umask 022, 0622 becomes 0600 and only we may send:
+ *		clear the umask around the call to let others send)
  * @attr:	when created: attributes, or NULL for the defaults
  *
  * The inbox lives until the process exits or closes its last handle to it;
@@ -368,12 +370,21 @@ int mbox_list(struct mbox_list_entry **entries, unsigned int *count);
  */
 struct mbox_ring;
 
-/* mbox_ring_open() flags */
-#define MBOX_RING_NOMAP		(1U << 0)	/* use read() and write() */
+/*
+ * The ring functions' flags, in two families of libmbox's own (the kernel
+ * never sees them). Each has a prefix of its own and bits of its own, and
+ * each function refuses a bit outside its family with -EINVAL, so a flag
+ * passed to the wrong call is caught. As in every family of <linux/mbox.h>,
+ * NONBLOCK is bit 0 and TIMEOUT bit 1: MBOX_RING_IO_TIMEOUT has the value
+ * of MBOX_RING_WAIT_TIMEOUT, MBOX_SEND_TIMEOUT and MBOX_RECV_TIMEOUT.
+ */
 
-/* Per-call flags of the ring functions */
-#define MBOX_RING_NONBLOCK	(1U << 0)	/* -EAGAIN instead of waiting */
-#define MBOX_RING_TIMEOUT	(1U << 1)	/* wait at most timeout_ns */
+/* mbox_ring_open() flags */
+#define MBOX_RING_OPEN_NOMAP	(1U << 8)	/* use read() and write() */
+
+/* Per-call flags of reserve, push, peek, pop and pop_batch */
+#define MBOX_RING_IO_NONBLOCK	(1U << 0)	/* -EAGAIN instead of waiting */
+#define MBOX_RING_IO_TIMEOUT	(1U << 1)	/* wait at most timeout_ns */
 
 /* What one handle did, for reporting. */
 struct mbox_ring_counters {
@@ -390,7 +401,7 @@ struct mbox_ring_counters {
  * @oflag:	0, or O_CREAT (with O_EXCL) to create it, and O_NONBLOCK
  * @mode:	with O_CREAT: permission bits, less the umask
  * @size:	with O_CREAT: data bytes, a power of two (0: 65536)
- * @flags:	0, or MBOX_RING_NOMAP: do not map the ring; push and pop go
+ * @flags:	0, or MBOX_RING_OPEN_NOMAP: do not map the ring; push and pop go
  *		through the kernel (read() and write()), reserve and peek
  *		are not available
  *
@@ -436,12 +447,13 @@ int mbox_ring_unlink(const char *name);
  * @r:		a mapped producer handle
  * @len:	the payload's length, 1 to rec_max
  * @data:	on success, where to write the payload, in the ring
- * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
- * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
  * Nothing is visible to the consumer until mbox_ring_commit().
  * Return: 0, or -EAGAIN (full), -ETIMEDOUT, -EINTR, -EPIPE (no consumer
- * will come), -EMSGSIZE, -EINVAL (@len is 0), -EBUSY (a record is already
+ * will come), -EMSGSIZE, -EINVAL (@len is 0, or a flag not of the
+ * MBOX_RING_IO_* family), -EBUSY (a record is already
  * reserved), -EUCLEAN (the positions are inconsistent), -EBADF (not the
  * producer), -EOPNOTSUPP (not mapped).
  */
@@ -462,8 +474,8 @@ int mbox_ring_commit(struct mbox_ring *r);
  * @r:		a producer handle, mapped or not
  * @buf:	the payload
  * @len:	its length, 1 to rec_max
- * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
- * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
  * Return: 0, or as mbox_ring_reserve().
  */
@@ -474,8 +486,8 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
  * mbox_ring_peek() - consumer: the next record, in place
  * @r:		a mapped consumer handle
  * @data:	on success, the payload, in the (read-only) ring
- * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
- * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
  * The record stays until mbox_ring_release(); peeking again returns it
  * again. A non-blocking peek that finds the ring empty asks the producer
@@ -483,7 +495,8 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
  * report the next record.
  * Return: the payload's length, or -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE (no
  * producer will come, and the ring is empty), -EBADMSG (the record's
- * header is inconsistent), -EUCLEAN, -EBADF, -EOPNOTSUPP.
+ * header is inconsistent), -EUCLEAN, -EBADF, -EOPNOTSUPP, -EINVAL (a flag
+ * not of the MBOX_RING_IO_* family).
  */
 ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 		       unsigned int flags, uint64_t timeout_ns);
@@ -502,8 +515,8 @@ int mbox_ring_release(struct mbox_ring *r);
  * @r:		a consumer handle, mapped or not
  * @buf:	where to store the payload
  * @len:	the size of @buf
- * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT
- * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
  * Return: the payload's length, or -EMSGSIZE (@buf is too small; the
  * record stays), or as mbox_ring_peek().
@@ -518,8 +531,8 @@ ssize_t mbox_ring_pop(struct mbox_ring *r, void *buf, size_t len,
  * @len:	the size of @buf
  * @lens:	@max entries: each record's length
  * @max:	the most records to take
- * @flags:	0, MBOX_RING_NONBLOCK, MBOX_RING_TIMEOUT (for the first)
- * @timeout_ns:	with MBOX_RING_TIMEOUT, the longest wait
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT (for the first)
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
  * Only the first record may wait; the others are taken if they are there
  * and fit. The batch gives its space back with one store and at most one

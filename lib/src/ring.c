@@ -102,16 +102,16 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 	int access, ret;
 	struct mbox_ring *r;
 
-	if (oflag & ~(O_CREAT | O_EXCL | O_NONBLOCK) || flags & ~MBOX_RING_NOMAP ||
+	if (oflag & ~(O_CREAT | O_EXCL | O_NONBLOCK) || flags & ~MBOX_RING_OPEN_NOMAP ||
 	    size > UINT32_MAX)
 		return -EINVAL;
 	if (oflag & O_CREAT)
 		args.flags |= MBOX_OPEN_CREATE | (oflag & O_EXCL ? MBOX_OPEN_EXCL : 0);
 	/* A consumer writes its page, so a mapped one needs both. */
 	if (role == MBOX_RING_PRODUCER)
-		access = flags & MBOX_RING_NOMAP ? O_WRONLY : O_RDWR;
+		access = flags & MBOX_RING_OPEN_NOMAP ? O_WRONLY : O_RDWR;
 	else if (role == MBOX_RING_CONSUMER)
-		access = flags & MBOX_RING_NOMAP ? O_RDONLY : O_RDWR;
+		access = flags & MBOX_RING_OPEN_NOMAP ? O_RDONLY : O_RDWR;
 	else
 		access = O_RDONLY;
 
@@ -121,7 +121,7 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 	r->role = role;
 	/* Unmapped, blocking is done here with poll(): the kernel's I/O never waits. */
 	r->fd = mbox__open_bound(access |
-				 (flags & MBOX_RING_NOMAP ? O_NONBLOCK : oflag & O_NONBLOCK),
+				 (flags & MBOX_RING_OPEN_NOMAP ? O_NONBLOCK : oflag & O_NONBLOCK),
 				 MBOX_IOC_RING_OPEN, &args);
 	if (r->fd < 0) {
 		ret = r->fd;
@@ -129,7 +129,7 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 		return ret;
 	}
 	r->layout = args.layout;
-	ret = flags & MBOX_RING_NOMAP ? 0 : map_ring(r);
+	ret = flags & MBOX_RING_OPEN_NOMAP ? 0 : map_ring(r);
 	if (ret) {
 		close(r->fd);
 		free(r);
@@ -192,12 +192,15 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The per-call flags: only the MBOX_RING_IO_* family. */
+#define RING_IO_FLAGS	(MBOX_RING_IO_NONBLOCK | MBOX_RING_IO_TIMEOUT)
+
 /* A call's deadline on CLOCK_MONOTONIC; 0 when it has none. */
 static uint64_t deadline(unsigned int flags, uint64_t timeout_ns)
 {
 	uint64_t now;
 
-	if (!(flags & MBOX_RING_TIMEOUT))
+	if (!(flags & MBOX_RING_IO_TIMEOUT))
 		return 0;
 	now = now_ns();
 	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
@@ -278,11 +281,13 @@ static ssize_t kernel_io(struct mbox_ring *r, void *buf, size_t len,
 	ssize_t n;
 	int ms;
 
+	if (flags & ~RING_IO_FLAGS)
+		return -EINVAL;
 	for (;;) {
 		n = out ? write(r->fd, buf, len) : read(r->fd, buf, len);
 		if (n >= 0)
 			return n;
-		if (errno != EAGAIN || (flags & MBOX_RING_NONBLOCK))
+		if (errno != EAGAIN || (flags & MBOX_RING_IO_NONBLOCK))
 			return -errno;
 		ms = -1;
 		if (until) {
@@ -306,6 +311,8 @@ int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 	struct mbox_ring_hdr *hdr;
 	int ret;
 
+	if (flags & ~RING_IO_FLAGS)
+		return -EINVAL;
 	if (!r->mapped)
 		return -EOPNOTSUPP;
 	if (r->role != MBOX_RING_PRODUCER)
@@ -325,7 +332,7 @@ int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 			return -EUCLEAN;
 		if (size - (r->local - cons) >= total)
 			break;
-		if (flags & MBOX_RING_NONBLOCK) {
+		if (flags & MBOX_RING_IO_NONBLOCK) {
 			arm(r->prod_wakeup, total, true);
 			cons = ring_load_acquire(r->cons_pos);
 			if (broken(r->local, cons, size))
@@ -410,6 +417,8 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 	ssize_t len;
 	int ret;
 
+	if (flags & ~RING_IO_FLAGS)
+		return -EINVAL;
 	if (!r->mapped)
 		return -EOPNOTSUPP;
 	if (r->role != MBOX_RING_CONSUMER)
@@ -422,7 +431,7 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 			return -EUCLEAN;
 		if (prod != r->local)
 			break;
-		if (flags & MBOX_RING_NONBLOCK) {
+		if (flags & MBOX_RING_IO_NONBLOCK) {
 			arm(r->cons_wakeup, MBOX_RING_NEED_WAKEUP, false);
 			prod = ring_load_acquire(r->prod_pos);
 			if (prod != r->local)

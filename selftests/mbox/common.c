@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -184,10 +185,9 @@ int mb_stat(int fd, struct mbox_stat *st)
 
 bool mb_wait_waiters(int fd, int senders, int receivers)
 {
-	uint64_t end = now_ns() + 20000000000ULL;
 	struct mbox_stat st;
 
-	while (now_ns() < end) {
+	for (;;) {
 		if (mb_stat(fd, &st))
 			return false;
 		if ((senders < 0 || st.waiting_senders == (uint32_t)senders) &&
@@ -195,7 +195,54 @@ bool mb_wait_waiters(int fd, int senders, int receivers)
 			return true;
 		usleep(1000);
 	}
-	return false;
+}
+
+long wait_asleep(pid_t tid)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
+	for (;;) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		/* "running" while it runs or is runnable; "-1 ..." outside a call. */
+		if (buf[0] >= '0' && buf[0] <= '9')
+			return strtol(buf, NULL, 10);
+		usleep(1000);
+	}
+}
+
+bool is_epoll_wait(long nr)
+{
+#ifdef SYS_epoll_wait
+	if (nr == SYS_epoll_wait)
+		return true;
+#endif
+#ifdef SYS_epoll_pwait2
+	if (nr == SYS_epoll_pwait2)
+		return true;
+#endif
+	return nr == SYS_epoll_pwait;
+}
+
+int pipe_post(int fd)
+{
+	return write(fd, "p", 1) == 1 ? 0 : -1;
+}
+
+int pipe_wait(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? 0 : -1;
 }
 
 size_t slab_class(size_t size)

@@ -53,8 +53,12 @@ int mb_stat(int fd, struct mbox_stat *st);
 
 /*
  * Wait until @fd's mailbox has @senders waiting senders and @receivers
- * waiting receivers (-1: any). Returns false after 20 s: a synchronization
- * point between processes, not a timing check.
+ * waiting receivers (-1: any), polling MBOX_IOC_STAT: a synchronization
+ * point between processes, not a timing check. A waiter is counted from
+ * the moment it is queued (under the mailbox lock), so use it only for a
+ * state that the other side is sure to reach and then hold until this side
+ * acts. There is no wall-clock limit: a state that never comes is a failure
+ * the harness's per-test timeout reports. Returns false only if STAT fails.
  */
 bool mb_wait_waiters(int fd, int senders, int receivers);
 
@@ -64,6 +68,22 @@ bool mb_wait_waiters(int fd, int senders, int receivers);
  * costs slab_class(n + msg_overhead) of the byte quota up to 8 KiB.
  */
 size_t slab_class(size_t size);
+
+/*
+ * Wait until task @tid (a thread or process id) sleeps in a system call,
+ * polling /proc/TID/syscall, which names the call only while the task is
+ * blocked in it. Returns that call's number, or -errno. Use it to know that
+ * a thread is asleep in epoll_wait() or poll(), where the kernel has no
+ * counter to read; like mb_wait_waiters(), it has no wall-clock limit.
+ */
+long wait_asleep(pid_t tid);
+
+/* Is @nr (from wait_asleep()) one of the epoll_wait() system calls? */
+bool is_epoll_wait(long nr);
+
+/* One byte through a pipe, to order two processes: 0 or -1. */
+int pipe_post(int fd);
+int pipe_wait(int fd);
 
 /* Become @uid/@gid with no supplementary groups and no capabilities. */
 int become_user(uid_t uid, gid_t gid);

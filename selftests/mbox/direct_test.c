@@ -209,9 +209,11 @@ TEST_F(direct, no_such_inbox)
 
 TEST_F(direct, receive_from)
 {
+	struct mbox_stat st;
 	struct mbox_recv r;
 	char buf[8];
 	pid_t a, b, c, d;
+	int sent[2];
 
 	a = fork();
 	ASSERT_LE(0, a);
@@ -240,17 +242,34 @@ TEST_F(direct, receive_from)
 	ASSERT_EQ(2, mb_recvx(self->inbox, buf, 8, 0, 0, 0, &r));
 	EXPECT_EQ(0, memcmp(buf, "b2", 2));
 
-	/* A blocked receive(Q) lets other senders' messages pass it by. */
+	/*
+	 * A blocked receive(Q) lets other senders' messages pass it by: d
+	 * sends once we are blocked waiting for c (the inherited inbox
+	 * descriptor shows it), then tells c, which sends only then.
+	 */
+	ASSERT_EQ(0, pipe(sent));
 	c = fork();
 	ASSERT_LE(0, c);
 	if (c == 0) {
-		usleep(100000);
+		close(sent[1]);
+		if (pipe_wait(sent[0]))
+			_exit(1);
 		_exit(send_to(getppid(), "from c"));
 	}
 	d = fork();
 	ASSERT_LE(0, d);
-	if (d == 0)
-		_exit(send_to(getppid(), "from d"));
+	if (d == 0) {
+		close(sent[0]);
+		if (!mb_wait_waiters(self->inbox, 0, 1) || send_to(getppid(), "from d"))
+			_exit(1);
+		/* Still blocked: d's message did not wake a receive(Q) of c's. */
+		if (mb_stat(self->inbox, &st) || st.waiting_receivers != 1 ||
+		    st.queued != 1)
+			_exit(2);
+		_exit(pipe_post(sent[1]) ? 3 : 0);
+	}
+	close(sent[0]);
+	close(sent[1]);
 	ASSERT_EQ(6, mb_recvx(self->inbox, buf, 8, MBOX_RECV_FROM, c, 0, &r));
 	EXPECT_EQ(0, memcmp(buf, "from c", 6));
 	EXPECT_EQ(0, reap(c));
@@ -303,16 +322,19 @@ TEST_F(direct, dies_with_process)
 
 TEST_F(direct, inherited_descriptor_outlives_owner)
 {
-	int report[2], ready[2];
+	int report[2], ready[2], reaped[2];
 	pid_t owner;
 	char result;
 
 	/*
 	 * The owner opts in, forks a child that inherits the inbox descriptor,
-	 * and exits. The inbox dies even though the child holds the file.
+	 * and exits. The inbox dies even though the child holds the file. The
+	 * child looks only once we have reaped the owner: then its exit is
+	 * complete.
 	 */
 	ASSERT_EQ(0, pipe(report));
 	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(reaped));
 	owner = fork();
 	ASSERT_LE(0, owner);
 	if (owner == 0) {
@@ -328,10 +350,9 @@ TEST_F(direct, inherited_descriptor_outlives_owner)
 			int ok = 1;
 
 			close(ready[1]);
-			/* Wait for the owner to be gone. */
-			while (getppid() == me)
-				usleep(10000);
-			usleep(100000);
+			close(reaped[1]);
+			if (pipe_wait(reaped[0]))
+				_exit(1);
 			ok &= mb_recv(fd, buf, sizeof(buf), 0, 0, NULL) == -EPIPE;
 			ok &= poll(&pfd, 1, 0) == 1 &&
 			      pfd.revents == (POLLHUP | POLLERR);
@@ -346,6 +367,7 @@ TEST_F(direct, inherited_descriptor_outlives_owner)
 	}
 	ASSERT_EQ(0, wait_ready(ready[0]));
 	EXPECT_EQ(0, reap(owner));
+	ASSERT_EQ(0, pipe_post(reaped[1]));
 	close(report[1]);
 	ASSERT_EQ(1, read(report[0], &result, 1));
 	EXPECT_EQ('y', result);
@@ -384,7 +406,7 @@ TEST_F(direct, closing_last_descriptor_opts_out)
 
 TEST_F(direct, dies_on_exec)
 {
-	int ready[2], go[2], report[2];
+	int ready[2], go[2], report[2], hold[2];
 	pid_t owner, holder;
 	char c, cmd[64];
 
@@ -397,6 +419,7 @@ TEST_F(direct, dies_on_exec)
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(hold));
 	owner = fork();
 	ASSERT_LE(0, owner);
 	if (owner == 0) {
@@ -416,8 +439,10 @@ TEST_F(direct, dies_on_exec)
 			_exit(write(report[1], &c, 1) != 1);
 		}
 		close(ready[0]);
-		/* Once the shell runs, the exec is complete. */
-		snprintf(cmd, sizeof(cmd), "echo >&%d; exec sleep 30", ready[1]);
+		close(hold[1]);
+		/* Once the shell runs, the exec is complete; then it waits. */
+		snprintf(cmd, sizeof(cmd), "echo >&%d; exec cat <&%d", ready[1],
+			 hold[0]);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(2);
 	}
@@ -429,6 +454,8 @@ TEST_F(direct, dies_on_exec)
 	EXPECT_EQ(-ESRCH, send_to(owner, "to the new program"));
 	kill(owner, SIGKILL);
 	EXPECT_EQ(-1, reap(owner));
+	close(hold[0]);
+	close(hold[1]);
 }
 
 static void *unshare_and_exit(void *arg)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +278,8 @@ static pid_t child_blocked_call(int fd, enum call call, int sa_flags)
 		ret = mb_send(fd, "s", 1, 0, 0);
 		break;
 	case CALL_TIMED_RECV:
-		ret = mb_recv(fd, buf, sizeof(buf), MBOX_RECV_TIMEOUT, 60000 * MS, NULL);
+		/* Timed, but never by the clock: only the signal ends it. */
+		ret = mb_recv(fd, buf, sizeof(buf), MBOX_RECV_TIMEOUT, ~0ULL, NULL);
 		break;
 	}
 	if (!got_signal)
@@ -409,13 +411,19 @@ TEST_F(mb, close_while_blocked)
 
 TEST_F(mb, unlink_while_blocked)
 {
+	struct mbox_stat st;
 	pid_t pid;
 
 	pid = child_recv_expect(self->fd, "still here");
 	ASSERT_TRUE(mb_wait_waiters(self->fd, 0, 1));
 	ASSERT_EQ(0, mb_unlink(self->name));
-	/* A sender still bound can still reach the waiter. */
-	usleep(50000);
+	/*
+	 * The unlink did not wake it (a wake-up takes the waiter off the
+	 * queue under the lock, before unlink returns)...
+	 */
+	ASSERT_EQ(0, mb_stat(self->fd, &st));
+	EXPECT_EQ(1, st.waiting_receivers);
+	/* ...and a sender still bound can still reach it. */
 	ASSERT_EQ(0, mb_send(self->fd, "still here", 10, 0, 0));
 	EXPECT_EQ(0, reap(pid));
 }
@@ -555,6 +563,7 @@ TEST_F(mb, poll_states)
 struct epoll_waiter {
 	int ep;
 	int n;
+	pid_t tid;
 	struct epoll_event ev;
 };
 
@@ -562,7 +571,8 @@ static void *epoll_thread(void *arg)
 {
 	struct epoll_waiter *w = arg;
 
-	w->n = epoll_wait(w->ep, &w->ev, 1, 20000);
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
+	w->n = epoll_wait(w->ep, &w->ev, 1, -1);
 	return NULL;
 }
 
@@ -581,7 +591,10 @@ TEST_F(mb, epoll_wakes_up)
 	ASSERT_EQ(0, epoll_ctl(w.ep, EPOLL_CTL_ADD, rd, &ev));
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, epoll_thread, &w));
-	usleep(50000);
+	/* The message comes only once the thread sleeps in epoll_wait(). */
+	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
+		sched_yield();
+	ASSERT_TRUE(is_epoll_wait(wait_asleep(w.tid)));
 	ASSERT_EQ(0, mb_send(self->fd, "e", 1, 0, 0));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	EXPECT_EQ(1, w.n);

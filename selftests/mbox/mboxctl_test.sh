@@ -53,6 +53,24 @@ stdout_is() {
 	fi
 }
 
+# until_ok PID COMMAND...: run COMMAND until it succeeds, as long as the
+# background process PID lives. A poll on a state that PID is sure to reach
+# and then hold, never a guess at how long it takes: there is no wall-clock
+# limit (the test bed's per-test timeout reports a state that never comes).
+until_ok() {
+	pid=$1
+	shift
+	until "$@"; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# one_receiver_waits NAME: exactly one receiver is blocked on mailbox NAME.
+one_receiver_waits() {
+	mboxctl stat "$1" | grep -q "waiting: *0 senders, 1 receivers"
+}
+
 echo "TAP version 13"
 
 expect 0 "create" mboxctl create "$q"
@@ -84,12 +102,9 @@ expect 3 "recv -t 0.2 on an empty mailbox exits 3" mboxctl recv -t 0.2 "$q"
 stderr_has "ETIMEDOUT" "... and says ETIMEDOUT"
 
 # A receiver waiting in the background gets a message sent later.
-mboxctl recv -t 60 "$q" >"$tmp/bg" 2>&1 &
+mboxctl recv "$q" >"$tmp/bg" 2>&1 &
 bg=$!
-for i in $(seq 1 200); do
-	mboxctl stat "$q" | grep -q "waiting: *0 senders, 1 receivers" && break
-	sleep 0.05
-done
+if until_ok $bg one_receiver_waits "$q"; then ok "the receiver blocks"; else not_ok "the receiver blocks"; fi
 expect 0 "send to a blocked receiver" mboxctl send "$q" wake-up
 if wait $bg && [ "$(cat "$tmp/bg")" = "wake-up" ]; then
 	ok "the blocked receiver got it"
@@ -107,6 +122,12 @@ else
 	not_ok "attributes as asked"
 	sed 's/^/#   /' "$tmp/out"
 fi
+# The mode given is the mode the object gets, whatever the umask.
+u=umask-$$
+expect 0 "create -m 0666 under umask 077" sh -c "umask 077; mboxctl create -x -m 0666 $u"
+expect 0 "stat it" mboxctl stat "$u"
+if grep -q "mode 0666" "$tmp/out"; then ok "mboxctl clears its umask"; else not_ok "mboxctl clears its umask"; sed 's/^/#   /' "$tmp/out"; fi
+expect 0 "rm it" mboxctl rm "$u"
 expect 1 "a message over the size fails" mboxctl send "$s" 123456789
 stderr_has "EMSGSIZE" "... and says EMSGSIZE"
 expect 0 "fill it" mboxctl send "$s" 12345678
@@ -173,24 +194,24 @@ expect 0 "stat it" mboxctl stat "$r"
 if grep -q "capacity: *0 (rendezvous)" "$tmp/out"; then ok "stat says rendezvous"; else not_ok "stat says rendezvous"; fi
 expect 4 "send -n with nobody to take it" mboxctl send -n "$r" x
 expect 3 "send -t with nobody to take it" mboxctl send -t 0.1 "$r" x
-mboxctl recv -t 60 "$r" >"$tmp/bg" 2>&1 &
+mboxctl recv "$r" >"$tmp/bg" 2>&1 &
 bg=$!
-for i in $(seq 1 200); do
-	mboxctl stat "$r" | grep -q "waiting: *0 senders, 1 receivers" && break
-	sleep 0.05
-done
+if until_ok $bg one_receiver_waits "$r"; then ok "the receiver blocks"; else not_ok "the receiver blocks"; fi
 expect 0 "a rendezvous with a waiting receiver" mboxctl send -n "$r" met
 if wait $bg && [ "$(cat "$tmp/bg")" = "met" ]; then ok "the receiver got it"; else not_ok "the receiver got it"; fi
 expect 3 "send -S -t with nobody receiving times out" mboxctl send -S -t 0.1 "$p" withdrawn
 expect 4 "... and the message was withdrawn" mboxctl recv -n "$p"
 
 # send(P): a process's inbox, by pid.
-mboxctl inbox -c 2 -t 60 >"$tmp/inbox" 2>&1 &
+# The first send is retried (ESRCH) until the background process has opened
+# its inbox.
+mboxctl inbox -c 2 >"$tmp/inbox" 2>&1 &
 ib=$!
-for i in $(seq 1 200); do
-	mboxctl send --to "$ib" first 2>/dev/null && break
-	sleep 0.05
-done
+if until_ok $ib mboxctl send --to "$ib" first 2>/dev/null; then
+	ok "send --to PID once the inbox is open"
+else
+	not_ok "send --to PID once the inbox is open"
+fi
 expect 0 "send --to PID" mboxctl send -P 3 --to "$ib" second
 if wait $ib && grep -q "^\[pid [0-9]* uid 0 prio 0\] first\$" "$tmp/inbox" &&
    grep -q "^\[pid [0-9]* uid 0 prio 3\] second\$" "$tmp/inbox"; then
@@ -206,7 +227,7 @@ expect 0 "rm" mboxctl rm "$p" "$r"
 
 # Rings, through the kernel's read() and write().
 g=ring-$$
-expect 0 "ring create" mboxctl ring create -x -s 8192 "$g"
+expect 0 "ring create -m 0644 under umask 077" sh -c "umask 077; mboxctl ring create -x -m 0644 -s 8192 $g"
 expect 1 "ring create -x again" mboxctl ring create -x "$g"
 stderr_has "EEXIST" "... says EEXIST"
 expect 1 "ring create with a bad size" mboxctl ring create -s 5000 "bad-$$"
@@ -215,6 +236,7 @@ expect 0 "ring push" mboxctl ring push "$g" first second
 printf 'from stdin' >"$tmp/rin"
 expect 0 "ring push from stdin" sh -c "mboxctl ring push $g < $tmp/rin"
 expect 0 "ring stat" mboxctl ring stat "$g"
+if grep -q "mode 0644" "$tmp/out"; then ok "ring create clears the umask too"; else not_ok "ring create clears the umask too"; fi
 if grep -q "in use: *56 bytes" "$tmp/out" && grep -q "size: *8192 bytes" "$tmp/out"; then
 	ok "ring stat counts three records"
 else

@@ -18,6 +18,7 @@
 #include <linux/mbox.h>
 
 #include "kselftest_harness.h"
+#include "common.h"
 #include "modload.h"
 
 static int info_ok(void)
@@ -98,20 +99,29 @@ TEST_F(module, unload_refused_while_open)
 
 TEST_F(module, reference_follows_fork)
 {
-	int fd, status;
+	int fd, status, closed[2];
 	pid_t pid;
 
+	ASSERT_EQ(0, pipe(closed));
 	fd = open("/dev/mbox", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		/* The child's copy of the descriptor keeps the module pinned. */
-		sleep(1);
+		/*
+		 * Once the parent has closed its copy, the child's copy of the
+		 * descriptor is the one that keeps the module pinned.
+		 */
+		close(closed[1]);
+		if (pipe_wait(closed[0]))
+			_exit(2);
 		_exit(modload_refcnt("mbox") == 1 ? 0 : 1);
 	}
+	close(closed[0]);
 	ASSERT_EQ(0, close(fd));
 	EXPECT_EQ(-EBUSY, modload_remove("mbox"));
+	ASSERT_EQ(0, pipe_post(closed[1]));
+	close(closed[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(0, modload_refcnt("mbox"));

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,20 +56,24 @@ static struct mbox_ring *open_role(const char *name, unsigned int role,
 	return mbox_ring_open(&r, name, role, 0, 0, 0, flags) ? NULL : r;
 }
 
-/* Wait until @n tasks sleep on the ring (a synchronization point). */
+/*
+ * Wait until @n tasks sleep on the ring: a synchronization point, as
+ * mb_wait_waiters() is for mailboxes. The kernel counts a sleeper only
+ * after it has set its wakeup word and found the ring still empty (full),
+ * so from then on the peer's next publish must wake it. No wall-clock
+ * limit: the harness's per-test timeout reports a sleeper that never comes.
+ */
 static bool wait_sleepers(int obs, unsigned int n)
 {
 	struct mbox_ring_stat st;
-	int i;
 
-	for (i = 0; i < 20000; i++) {
+	for (;;) {
 		if (ring_stat(obs, &st))
 			return false;
 		if (st.sleepers == n)
 			return true;
 		usleep(1000);
 	}
-	return false;
 }
 
 TEST_F(rb, fast_path_makes_no_system_call)
@@ -170,20 +175,20 @@ TEST_F(rb, non_blocking_and_timeouts)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(NULL, c);
-	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
 	/* Lower bound only: the kernel must not give up early. */
 	start = now_ns();
-	EXPECT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_TIMEOUT, 30 * MS));
+	EXPECT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT, 30 * MS));
 	EXPECT_LE(30 * MS, now_ns() - start);
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, mbox_ring_push(p, buf, 1000, MBOX_RING_NONBLOCK, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_push(p, buf, 1000, MBOX_RING_NONBLOCK, 0));
-	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_NONBLOCK, 0));
+		ASSERT_EQ(0, mbox_ring_push(p, buf, 1000, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_push(p, buf, 1000, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_IO_NONBLOCK, 0));
 	start = now_ns();
-	EXPECT_EQ(-ETIMEDOUT, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_TIMEOUT, 30 * MS));
+	EXPECT_EQ(-ETIMEDOUT, mbox_ring_reserve(p, 1000, &slot, MBOX_RING_IO_TIMEOUT, 30 * MS));
 	EXPECT_LE(30 * MS, now_ns() - start);
 	/* A record that still fits goes at once. */
-	EXPECT_EQ(0, mbox_ring_push(p, buf, 100, MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(0, mbox_ring_push(p, buf, 100, MBOX_RING_IO_NONBLOCK, 0));
 	mbox_ring_close(p);
 	mbox_ring_close(c);
 }
@@ -265,8 +270,9 @@ static int timed_pop(const char *name)
 	struct mbox_ring *c = open_role(name, MBOX_RING_CONSUMER, 0);
 	char buf[16];
 
-	return c ? (int)mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_TIMEOUT,
-				      60000 * MS) : -ENOMEM;
+	/* Timed, but never by the clock: only the signal ends it. */
+	return c ? (int)mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT,
+				      ~0ULL) : -ENOMEM;
 }
 
 TEST_F(rb, signals)
@@ -442,6 +448,7 @@ TEST_F(rb, poll_states)
 struct epoll_arg {
 	int ep;
 	int n;
+	pid_t tid;
 };
 
 static void *epoll_thread(void *arg)
@@ -449,8 +456,21 @@ static void *epoll_thread(void *arg)
 	struct epoll_arg *a = arg;
 	struct epoll_event ev;
 
-	a->n = epoll_wait(a->ep, &ev, 1, 20000);
+	__atomic_store_n(&a->tid, gettid(), __ATOMIC_RELEASE);
+	a->n = epoll_wait(a->ep, &ev, 1, -1);
 	return NULL;
+}
+
+/* Start a thread that waits in epoll_wait(); return once it sleeps there. */
+static bool start_epoll_thread(pthread_t *th, struct epoll_arg *a)
+{
+	a->n = -2;
+	a->tid = 0;
+	if (pthread_create(th, NULL, epoll_thread, a))
+		return false;
+	while (!__atomic_load_n(&a->tid, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return is_epoll_wait(wait_asleep(a->tid));
 }
 
 TEST_F(rb, epoll_edge_triggered)
@@ -470,11 +490,9 @@ TEST_F(rb, epoll_edge_triggered)
 	ASSERT_EQ(0, epoll_ctl(a.ep, EPOLL_CTL_ADD, mbox_ring_fd(c), &ev));
 	for (round = 0; round < 3; round++) {
 		/* Drain until EAGAIN, which asks to be woken; then wait. */
-		while (mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_NONBLOCK, 0) > 0)
+		while (mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0) > 0)
 			;
-		a.n = -2;
-		ASSERT_EQ(0, pthread_create(&th, NULL, epoll_thread, &a));
-		usleep(50000);
+		ASSERT_TRUE(start_epoll_thread(&th, &a));
 		ASSERT_EQ(0, mbox_ring_push(p, "edge", 4, 0, 0));
 		ASSERT_EQ(0, pthread_join(th, NULL));
 		EXPECT_EQ(1, a.n) TH_LOG("round %d", round);
@@ -504,9 +522,7 @@ TEST_F(rb, epoll_edge_triggered_through_read)
 		while (read(cons, buf, sizeof(buf)) > 0)
 			;
 		ASSERT_EQ(EAGAIN, errno);
-		a.n = -2;
-		ASSERT_EQ(0, pthread_create(&th, NULL, epoll_thread, &a));
-		usleep(50000);
+		ASSERT_TRUE(start_epoll_thread(&th, &a));
 		ASSERT_EQ(0, mbox_ring_push(p, "edge", 4, 0, 0));
 		ASSERT_EQ(0, pthread_join(th, NULL));
 		EXPECT_EQ(1, a.n) TH_LOG("round %d", round);
@@ -680,7 +696,7 @@ TEST_F(rb, wait_and_mapped_producer_keep_the_smaller_need)
 	ASSERT_EQ(0, pthread_create(&t, NULL, write_thread, &w));
 	ASSERT_TRUE(wait_sleepers(self->obs, 1));
 	EXPECT_EQ(MBOX_RING_REC_SIZE(100), prod_word(&v));
-	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 4000, &slot, MBOX_RING_NONBLOCK, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_reserve(p, 4000, &slot, MBOX_RING_IO_NONBLOCK, 0));
 	EXPECT_EQ(MBOX_RING_REC_SIZE(100), prod_word(&v));
 
 	/* 192 free: the writer must be woken (if the word lost, wake it). */
@@ -747,6 +763,58 @@ TEST_F(rb, rearming_waiters_keep_the_smaller_need)
 	word_view_close(&v);
 	close(prod);
 	close(cons);
+}
+
+TEST_F(rb, each_flag_family_refuses_the_others)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct mbox_ring_wait w = { 0 };
+	struct mbox_ring *r;
+	const void *data;
+	size_t lens[1];
+	char buf[16];
+	void *slot;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	/* NONBLOCK is bit 0 and TIMEOUT bit 1 in every family that has them. */
+	EXPECT_EQ(MBOX_SEND_NONBLOCK, MBOX_RING_IO_NONBLOCK);
+	EXPECT_EQ(MBOX_RECV_NONBLOCK, MBOX_RING_IO_NONBLOCK);
+	EXPECT_EQ(MBOX_SEND_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	EXPECT_EQ(MBOX_RECV_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	EXPECT_EQ(MBOX_RING_WAIT_TIMEOUT, MBOX_RING_IO_TIMEOUT);
+	/* libmbox's two ring families share no bit... */
+	EXPECT_EQ(0, MBOX_RING_OPEN_NOMAP & (MBOX_RING_IO_NONBLOCK | MBOX_RING_IO_TIMEOUT));
+	/* ...and each call refuses the other family's flags. */
+	EXPECT_EQ(-EINVAL, mbox_ring_open(&r, self->name, MBOX_RING_OBSERVER, 0, 0, 0,
+					  MBOX_RING_IO_NONBLOCK));
+	EXPECT_EQ(-EINVAL, mbox_ring_open(&r, self->name, MBOX_RING_OBSERVER, 0, 0, 0,
+					  MBOX_RING_IO_TIMEOUT));
+	EXPECT_EQ(-EINVAL, mbox_ring_reserve(p, 8, &slot, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push(p, "x", 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_peek(c, &data, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 1,
+					       MBOX_RING_OPEN_NOMAP, 0));
+	/* The kernel's wait has no NONBLOCK: bit 0 is refused. */
+	w.flags = MBOX_RECV_NONBLOCK;
+	EXPECT_EQ(-1, ioctl(mbox_ring_fd(c), MBOX_IOC_RING_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	mbox_ring_close(p);
+	mbox_ring_close(c);
+
+	/* Unmapped handles check the same. */
+	p = open_role(self->name, MBOX_RING_PRODUCER, MBOX_RING_OPEN_NOMAP);
+	c = open_role(self->name, MBOX_RING_CONSUMER, MBOX_RING_OPEN_NOMAP);
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(-EINVAL, mbox_ring_push(p, "x", 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_OPEN_NOMAP, 0));
+	/* Nothing went in. */
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	mbox_ring_close(p);
+	mbox_ring_close(c);
 }
 
 TEST_HARNESS_MAIN

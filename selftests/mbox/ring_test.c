@@ -169,29 +169,38 @@ TEST_F(ring, roles_are_exclusive)
 TEST_F(ring, role_freed_at_exit)
 {
 	struct mbox_ring_layout l;
+	int got[2], hold[2];
 	pid_t pid;
 	int fd;
 
+	/*
+	 * The child takes the consumer role and says so through a pipe, then
+	 * waits; only after that does the parent look for EBUSY, and only
+	 * after reaping the child for the role to be free again.
+	 */
 	close(self->cons);
 	self->cons = -1;
+	ASSERT_EQ(0, pipe(got));
+	ASSERT_EQ(0, pipe(hold));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		close(got[0]);
+		close(hold[1]);
 		fd = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, &l);
-		if (fd < 0)
+		if (fd < 0 || pipe_post(got[1]))
 			_exit(1);
-		pause();
+		pipe_wait(hold[0]);	/* until killed */
+		_exit(2);
 	}
-	for (int i = 0; i < 2000; i++) {
-		fd = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, &l);
-		if (fd == -EBUSY)
-			break;
-		close(fd);
-		usleep(1000);
-	}
-	ASSERT_EQ(-EBUSY, fd);
+	close(got[1]);
+	close(hold[0]);
+	ASSERT_EQ(0, pipe_wait(got[0])) TH_LOG("the child could not take the role");
+	EXPECT_EQ(-EBUSY, ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, &l));
 	kill(pid, SIGKILL);
 	EXPECT_EQ(-1, reap(pid));
+	close(got[0]);
+	close(hold[1]);
 	self->cons = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, &l);
 	EXPECT_LE(0, self->cons);
 }
@@ -359,7 +368,11 @@ TEST_F(ring, wait_and_wake_arguments)
 	struct mbox_ring_wait w = { 0 };
 	int obs;
 
-	w.flags = 2;
+	/* Unknown bits: bit 0 (NONBLOCK in other families), and above TIMEOUT. */
+	w.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->cons, MBOX_IOC_RING_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = MBOX_RING_WAIT_TIMEOUT << 1;
 	EXPECT_EQ(-1, ioctl(self->cons, MBOX_IOC_RING_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
 	w.flags = 0;

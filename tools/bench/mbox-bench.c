@@ -472,7 +472,7 @@ static ssize_t ring_recv_poll(struct chan *c, void *buf, size_t len)
 {
 	ssize_t n;
 
-	while ((n = mbox_ring_pop(c->ring, buf, len, MBOX_RING_NONBLOCK, 0)) == -EAGAIN)
+	while ((n = mbox_ring_pop(c->ring, buf, len, MBOX_RING_IO_NONBLOCK, 0)) == -EAGAIN)
 		;
 	return n;
 }

@@ -34,11 +34,13 @@ run 'mboxctl recv -p jobs; echo "   (peeked: still queued)"'
 run 'mboxctl recv -i jobs; echo'
 run 'mboxctl recv -i jobs; echo'
 run 'mboxctl rm jobs'
-run 'mboxctl inbox -c 1 -t 10 &'
-echo "\$ mboxctl send --to $! \"hello, inbox\""
-# (retried until the background process has opened its inbox)
-for i in $(seq 1 100); do
-	mboxctl send --to $! "hello, inbox" 2>/dev/null && break
+run 'mboxctl inbox -c 1 &'
+ib=$!
+echo "\$ mboxctl send --to $ib \"hello, inbox\""
+# Retried (ESRCH) until the background process has opened its inbox, for as
+# long as it runs: no guess at how long that takes.
+until mboxctl send --to $ib "hello, inbox" 2>/dev/null; do
+	kill -0 $ib 2>/dev/null || break
 	sleep 0.05
 done
 wait

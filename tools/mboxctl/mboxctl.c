@@ -823,7 +823,7 @@ static int cmd_ring_create(int argc, char **argv)
 		return usage();
 	umask(0);
 	ret = mbox_ring_open(&r, argv[optind], MBOX_RING_OBSERVER, oflag, mode,
-			     size, MBOX_RING_NOMAP);
+			     size, MBOX_RING_OPEN_NOMAP);
 	if (ret)
 		return fail("ring create", argv[optind], -ret);
 	mbox_ring_close(r);
@@ -842,7 +842,7 @@ int stat_ring(const char *name, struct mbox_ring_stat *st)
 	int ret;
 
 	ret = mbox_ring_open(&r, name, MBOX_RING_OBSERVER, 0, 0, 0,
-			     MBOX_RING_NOMAP);
+			     MBOX_RING_OPEN_NOMAP);
 	if (ret)
 		return ret;
 	ret = mbox_ring_stat(r, st);
@@ -903,12 +903,12 @@ static int ring_io_opts(int argc, char **argv, unsigned int *flags,
 	while ((opt = getopt(argc, argv, count ? "nt:c:" : "nt:")) != -1) {
 		switch (opt) {
 		case 'n':
-			*flags |= MBOX_RING_NONBLOCK;
+			*flags |= MBOX_RING_IO_NONBLOCK;
 			break;
 		case 't':
 			if (parse_seconds(optarg, timeout_ns))
 				return -1;
-			*flags |= MBOX_RING_TIMEOUT;
+			*flags |= MBOX_RING_IO_TIMEOUT;
 			break;
 		case 'c':
 			if (parse_uint(optarg, 10, count) || !*count)
@@ -934,7 +934,7 @@ static int cmd_ring_push(int argc, char **argv)
 	if (ring_io_opts(argc, argv, &flags, &timeout_ns, NULL) || optind >= argc)
 		return usage();
 	name = argv[optind++];
-	ret = mbox_ring_open(&r, name, MBOX_RING_PRODUCER, 0, 0, 0, MBOX_RING_NOMAP);
+	ret = mbox_ring_open(&r, name, MBOX_RING_PRODUCER, 0, 0, 0, MBOX_RING_OPEN_NOMAP);
 	if (ret)
 		return fail("ring push", name, -ret);
 	if (optind == argc) {
@@ -963,7 +963,7 @@ static int cmd_ring_pop(int argc, char **argv)
 	    optind != argc - 1)
 		return usage();
 	name = argv[optind];
-	ret = mbox_ring_open(&r, name, MBOX_RING_CONSUMER, 0, 0, 0, MBOX_RING_NOMAP);
+	ret = mbox_ring_open(&r, name, MBOX_RING_CONSUMER, 0, 0, 0, MBOX_RING_OPEN_NOMAP);
 	if (ret)
 		return fail("ring pop", name, -ret);
 	buf = malloc(mbox_ring_get_layout(r)->rec_max);

@@ -650,6 +650,42 @@ struct mbox_list {
  * its creator's user_bytes_max, until it is freed.
  */
 
+/*
+ * Descriptors across fork and exec
+ * ================================
+ *
+ * A binding belongs to the open file, not to the descriptor or the
+ * process: a descriptor that a child inherits with fork() (or that is
+ * passed over a unix socket, or dup()ed) is the same bound file. So:
+ *  - a mailbox descriptor in a child is the same reader or writer as in
+ *    the parent (MBOX_IOC_STAT counts it once), and either process may
+ *    use it. The file stays bound until every copy is closed, so an
+ *    inherited copy holds off a hang-up, as an inherited write end of a
+ *    pipe holds off EOF: once the mailbox is unlinked, readers see
+ *    EPOLLHUP and EPIPE only when the last copy of the last writer is
+ *    closed (and writers EPOLLERR when that of the last reader is). Close
+ *    the copies a child does not need, or open with O_CLOEXEC.
+ *  - a ring's role is held by the file, and a mapping holds the file: a
+ *    child that inherits a descriptor or a mapping of a producer or
+ *    consumer keeps the role held (EBUSY for anyone else) until it has
+ *    closed the descriptor and unmapped every inherited mapping, or exits,
+ *    or execs (with the descriptor O_CLOEXEC, below). Parent and child
+ *    then share one position: only one of them may play the role at a
+ *    time. MADV_DONTFORK on the mapping keeps it out of children.
+ *  - an inbox descriptor in a child is still bound to the parent's inbox:
+ *    the child receives the parent's messages through it, and keeps the
+ *    inbox alive after the parent closes its own descriptors (see
+ *    Inboxes). It does not make the child's pid an inbox: a child that
+ *    opts in gets an inbox of its own.
+ *  - exec closes O_CLOEXEC descriptors (libmbox opens every descriptor so)
+ *    and drops all mappings, which frees what they held. A descriptor
+ *    without O_CLOEXEC stays bound in the new program: a mailbox or ring
+ *    descriptor keeps working, and holds what it held. An inbox dies when
+ *    its owner execs, whoever holds its descriptors; when a child that
+ *    holds the descriptor execs, the inbox lives on and the child's new
+ *    program can receive the owner's messages.
+ */
+
 /* Roles */
 #define MBOX_RING_PRODUCER	1
 #define MBOX_RING_CONSUMER	2
@@ -728,8 +764,12 @@ struct mbox_ring_open {
 	__u64 reserved[2];
 };
 
-/* MBOX_IOC_RING_WAIT flags */
-#define MBOX_RING_WAIT_TIMEOUT	(1U << 0)	/* give up after timeout_ns */
+/*
+ * MBOX_IOC_RING_WAIT flags. TIMEOUT is bit 1, as in MBOX_SEND_* and
+ * MBOX_RECV_*; bit 0, NONBLOCK there, is not used (a wait that may not
+ * block has nothing to do), so it gives EINVAL.
+ */
+#define MBOX_RING_WAIT_TIMEOUT	(1U << 1)	/* give up after timeout_ns */
 
 /**
  * struct mbox_ring_wait - MBOX_IOC_RING_WAIT: sleep until the peer moves
