@@ -13,7 +13,7 @@ KSFT_HDRS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 SELFTESTS := module_test device_test mailbox_open_test mailbox_io_test \
 	mailbox_block_test mailbox_perm_test mailbox_stress_test \
 	direct_test identity_test delivery_test ring_test ring_proto_test \
-	ring_block_test ring_hostile_test
+	ring_block_test ring_hostile_test fault_test
 # Also built as static i386 binaries (NAME_32) to run the compat ioctl path.
 SELFTESTS_32 := device_test mailbox_io_test delivery_test ring_test
 SELFTEST_SCRIPTS := mboxctl_test.sh
