@@ -29,7 +29,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(shell \
 	grep -v -e -rt- -e -cloud- | sort -V | tail -n 1))
 
 # The VM test bed (selftests/vm/run.sh).
-KERNELS ?= 6.1 6.12 debug
+KERNELS ?= 6.1 6.12 6.1-rt 6.12-rt debug debug-6.12
 T ?=
 
 CC ?= cc

@@ -1,23 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the "debug" test kernel once, and print the directory of its tree.
+# debug-kernel.sh [VERSION]: build a debug test kernel once, and print the
+# directory of its tree.
 #
-# It is Debian's linux-source-6.1 configured from "make tinyconfig" plus
-# base.config (booting), ../mbox/config (what the tests need) and
-# debug.config (KASAN, UBSAN, lockdep, kmemleak, fault injection...). The tree
-# is kept under $MBOX_CACHE (default /var/tmp/mbox-cache), keyed by the source
-# package version and a hash of the fragments and of this script, so a later
-# run, or another clone, reuses it. Takes about 6 minutes on 2 cores.
+# VERSION is the Debian linux-source-VERSION package to build from: 6.1 (the
+# default; the "debug" kernel of run.sh) or 6.12 ("debug-6.12"). The tree is
+# "make tinyconfig" plus base.config (booting), ../mbox/config (what the
+# tests need) and debug.config (KASAN, UBSAN, lockdep, kmemleak, fault
+# injection...), the same fragments for every version. It is kept under
+# $MBOX_CACHE (default /var/tmp/mbox-cache), keyed by the source package
+# version and a hash of the fragments and of this script, so a later run, or
+# another clone, reuses it. Builds take turns (one lock per cache). About
+# 6 minutes on 2 cores.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-tarball=/usr/src/linux-source-6.1.tar.xz
+ver=${1:-6.1}
+case $ver in
+6.1 | 6.12) ;;
+*) echo "debug-kernel: unknown source version '$ver' (known: 6.1 6.12)" >&2; exit 2 ;;
+esac
+tarball=/usr/src/linux-source-$ver.tar.xz
 frags=("$here/base.config" "$here/../mbox/config" "$here/debug.config")
 cache=${MBOX_CACHE:-/var/tmp/mbox-cache}
 
 [ -f "$tarball" ] || { echo "debug-kernel: $tarball is missing; run 'make deps'" >&2; exit 1; }
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+srcver=$(dpkg-query -W -f='${Version}' "linux-source-$ver")
 key=$(cat "${frags[@]}" "$0" | sha256sum | cut -c1-16)
 tree=$cache/linux-$srcver-debug-$key
 
@@ -34,7 +43,7 @@ if [ -f "$tree/.mbox-ready" ]; then
 	exit 0
 fi
 
-log=$cache/build-$key.log
+log=$cache/build-$srcver-$key.log
 echo "debug-kernel: building linux $srcver with the debug fragments (log: $log)" >&2
 start=$SECONDS
 tmp=$tree.tmp
@@ -49,10 +58,19 @@ mkdir -p "$tmp"
 } >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
 
 # A dependency that is not met makes Kconfig drop an option without a word:
-# check that every option we asked for made it.
-missing=$(grep -h '^CONFIG_' "${frags[@]}" | while IFS= read -r opt; do
-	grep -qx "$opt" "$tmp/.config" || echo "$opt"
-done)
+# check that every option we asked for made it, and that every option we
+# turned off stayed off (an option this version lacks is off).
+missing=$(grep -h -e '^CONFIG_' -e '^# CONFIG_.* is not set$' "${frags[@]}" |
+	while IFS= read -r opt; do
+		case $opt in
+		'# '*)
+			opt=${opt#\# }
+			opt=${opt% is not set}
+			! grep -q "^$opt=" "$tmp/.config" || echo "$opt(off)"
+			;;
+		*) grep -qx "$opt" "$tmp/.config" || echo "$opt" ;;
+		esac
+	done)
 if [ -n "$missing" ]; then
 	echo "debug-kernel: Kconfig dropped:" $missing >&2
 	exit 1
@@ -66,5 +84,5 @@ find "$tmp" -name '*.o' ! -path '*/scripts/*' ! -path '*/tools/*' -delete
 touch "$tmp/.mbox-ready"
 rm -rf "$tree"
 mv "$tmp" "$tree"
-echo "debug-kernel: built in $((SECONDS - start)) s" >&2
+echo "debug-kernel: built linux $srcver in $((SECONDS - start)) s" >&2
 echo "$tree"

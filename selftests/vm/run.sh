@@ -10,8 +10,13 @@
 #   run.sh bench KERNEL      mbox-bench (BENCH_ARGS: its options); the table,
 #                            CSV and SVG chart go to $OUT/bench
 #
-# KERNEL is 6.1 or 6.12 (Debian's packaged kernels) or debug (Debian's 6.1
-# source built with KASAN, UBSAN, lockdep and kmemleak; see debug-kernel.sh).
+# KERNEL is one of
+#   6.1, 6.12         Debian's packaged kernels
+#   6.1-rt, 6.12-rt   Debian's PREEMPT_RT kernels (spinlocks become sleeping
+#                     locks)
+#   debug             Debian's 6.1 source built with KASAN, UBSAN, lockdep,
+#                     kmemleak and fault injection (see debug-kernel.sh)
+#   debug-6.12        the same build from Debian's 6.12 source
 #
 # For each kernel: build mbox.ko against it, pack an initramfs (busybox, the
 # test binaries, libmbox and the libraries they need), boot it under TCG, and
@@ -59,13 +64,17 @@ resolve_kernel() {
 	case $1 in
 	6.1) hdr=$(meta_dep linux-headers-amd64) ;;
 	6.12) hdr=$(meta_dep linux-headers-6.12-amd64) ;;
-	debug)
-		KDIR=$("$vmdir/debug-kernel.sh") || die "cannot build the debug kernel"
+	6.1-rt) hdr=$(meta_dep linux-headers-rt-amd64) ;;
+	6.12-rt) hdr=$(meta_dep linux-headers-6.12-rt-amd64) ;;
+	debug | debug-6.12)
+		local src=6.1
+		[ "$1" = debug ] || src=${1#debug-}
+		KDIR=$("$vmdir/debug-kernel.sh" "$src") || die "cannot build the $1 kernel"
 		KVER=$(cat "$KDIR/include/config/kernel.release")
 		VMLINUZ=$KDIR/arch/x86/boot/bzImage
 		return
 		;;
-	*) die "unknown kernel '$1' (known: 6.1 6.12 debug)" ;;
+	*) die "unknown kernel '$1' (known: 6.1 6.12 6.1-rt 6.12-rt debug debug-6.12)" ;;
 	esac
 	[ -n "$hdr" ] || die "kernel $1 is not installed; run 'make deps'"
 	KVER=${hdr#linux-headers-}
