@@ -37,6 +37,7 @@ Q := $(if $(V),,@)
 all: module lib tools selftests
 
 include lib/lib.mk
+include lib/mq/mq.mk
 include tools/tools.mk
 include selftests/selftests.mk
 
