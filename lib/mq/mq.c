@@ -151,7 +151,9 @@ static int check_name(const char *name, const char **mbox_name)
 	len = strnlen(name, PATH_MAX);
 	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;		/* getname() */
-	if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+	if (len == 0)
+		return -ENOENT;			/* getname("") */
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
 		return -EACCES;
 	if (strchr(name, '/'))
 		return -EACCES;
@@ -417,6 +419,8 @@ int mq_unlink(const char *qname)
 	ul.name = (uintptr_t)name;
 	ret = mq__ioctl(fd, MBOX_IOC_UNLINK, &ul);
 	close(fd);
+	if (ret == -EPERM)
+		ret = -EACCES;	/* what the kernel's mq_unlink gives a non-owner */
 	if (ret)
 		return fail(ret);
 	mq__notify_unlink(name);

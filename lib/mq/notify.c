@@ -61,6 +61,8 @@ struct registration {
 	int lock_fd;		/* holds the cross-process lock, or -1 */
 	struct sigevent sev;
 	size_t stacksize;	/* of sigev_notify_attributes, 0 for default */
+	uint64_t queued0;	/* messages queued at registration */
+	uint64_t received0;	/* the queue's received counter then */
 };
 
 /* Protects regs and each registration's lock_fd. */
@@ -252,11 +254,10 @@ static int watch_queue(struct registration *r)
 	uint64_t q0, r0;
 	int armed, hung = 0, n;
 
-	if (mq__stat(r->watch_fd, &st))
-		return 0;
-	armed = st.queued == 0;
-	q0 = st.queued;
-	r0 = st.received;
+	/* As the queue was when mq_notify() was called, not when we started. */
+	armed = r->queued0 == 0;
+	q0 = r->queued0;
+	r0 = r->received0;
 	for (;;) {
 		n = poll(p, armed && !hung ? 2 : 1, armed ? -1 : UNARMED_POLL_MS);
 		if (n < 0 && errno != EINTR)
@@ -374,6 +375,8 @@ static int do_notify(mqd_t mqd, const struct sigevent *sev)
 	if (!r)
 		goto out;
 	r->mqd = mqd;
+	r->queued0 = st.queued;
+	r->received0 = st.received;
 	strcpy(r->name, name);
 	r->sev = *sev;
 	if (sev->sigev_notify == SIGEV_THREAD && sev->sigev_notify_attributes)

@@ -108,8 +108,13 @@ build_initramfs() {
 	while read -r bin; do
 		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 	done <"$out/selftests/mbox/tests.list"
+	# Files the tests need beside them (the kernel's mq_open_tests).
+	[ ! -f "$out/selftests/mbox/tests.data" ] ||
+		while read -r bin; do
+			cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
+		done <"$out/selftests/mbox/tests.data"
 	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
-	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
+	cp -d "$out"/lib/libmbox*.so.* "$root/usr/lib/"
 	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/*
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
 }
