@@ -336,10 +336,22 @@ static int do_open(const char *qname, int oflag, mode_t mode,
 	if (ret)
 		goto err;
 
+	if (acc == O_ACCMODE) {
+		/*
+		 * The kernel refuses O_RDWR | O_WRONLY on an existing queue
+		 * (EINVAL) but creates a new one and returns a descriptor
+		 * that can neither send nor receive; /dev/mbox has no such
+		 * descriptor, so that is EINVAL too, and nothing is created.
+		 */
+		if (exists(name))
+			ret = (oflag & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) ? -EEXIST : -EINVAL;
+		else
+			ret = oflag & O_CREAT ? -EINVAL : -ENOENT;
+		goto err;
+	}
 	if ((oflag & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL)) {
 		/* Open an existing queue; its attributes stay as they are. */
-		ret = acc == O_ACCMODE ? (exists(name) ? -EINVAL : -ENOENT)
-				       : bind_fd(fd, name, 0, 0, 0, 0);
+		ret = bind_fd(fd, name, 0, 0, 0, 0);
 		if (ret != -ENOENT || !(oflag & O_CREAT))
 			goto done;
 	}
@@ -594,16 +606,23 @@ int mq_getattr(mqd_t mqd, struct mq_attr *attr)
 	return ret ? fail(ret) : 0;
 }
 
-int mq_setattr(mqd_t mqd, const struct mq_attr *attr, struct mq_attr *old)
+/* <mqueue.h> says @attr is nonnull; the kernel's call takes NULL (get only). */
+static int setattr(mqd_t mqd, const struct mq_attr *attr, struct mq_attr *old)
 {
 	struct mq_attr cur;
 	int fl, ret;
 
-	if (attr->mq_flags & ~(long)O_NONBLOCK)
+	if (attr && (attr->mq_flags & ~(long)O_NONBLOCK))
 		return fail(-EINVAL);
 	ret = getattr(mqd, &cur);
 	if (ret)
 		return fail(ret);
+	if (!attr) {
+		/* As mq_getsetattr(2) with no new attributes. */
+		if (old)
+			*old = cur;
+		return 0;
+	}
 	fl = fcntl(mqd, F_GETFL);
 	if (fl < 0)
 		return -1;
@@ -613,6 +632,11 @@ int mq_setattr(mqd_t mqd, const struct mq_attr *attr, struct mq_attr *old)
 	if (old)
 		*old = cur;
 	return 0;
+}
+
+int mq_setattr(mqd_t mqd, const struct mq_attr *attr, struct mq_attr *old)
+{
+	return setattr(mqd, attr, old);
 }
 
 MQ_GLIBC_ALIASES(mq_open)

@@ -831,4 +831,83 @@ TEST(prio_limit)
 	o.unlink("/mqdiff-prio");
 }
 
+/* Not a comparison: what libmbox-mq adds, reached from an mqd_t. */
+struct mbox_mq_sender {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+TEST(extras)
+{
+	ssize_t (*receive_from)(mqd_t, char *, size_t, unsigned int *,
+				const struct timespec *, struct mbox_mq_sender *);
+	ssize_t (*peek)(mqd_t, char *, size_t, unsigned int *,
+			const struct timespec *, struct mbox_mq_sender *);
+	int (*send_sync)(mqd_t, const char *, size_t, unsigned int,
+			 const struct timespec *);
+	struct mbox_mq_sender who = { 0 };
+	struct mq_attr a = attr(4, 8);
+	struct timespec ts;
+	unsigned int prio = 0;
+	struct mq_ops o;
+	char buf[8];
+	pid_t pid;
+	void *h;
+	mqd_t q;
+
+	if (load_mbox(&o))
+		SKIP(return, "libmbox-mq or /dev/mbox missing");
+	h = dlopen("libmbox-mq.so.1", RTLD_NOW | RTLD_LOCAL);
+	ASSERT_NE(NULL, h);
+	*(void **)&receive_from = dlsym(h, "mbox_mq_receive_from");
+	*(void **)&peek = dlsym(h, "mbox_mq_peek");
+	*(void **)&send_sync = dlsym(h, "mbox_mq_send_sync");
+	ASSERT_NE(NULL, receive_from);
+	ASSERT_NE(NULL, peek);
+	ASSERT_NE(NULL, send_sync);
+
+	q = o.open("/mqdiff-x", O_RDWR | O_CREAT, 0600, &a);
+	ASSERT_LE(0, q);
+	pid = fork();
+	if (pid == 0) {
+		become_user(65534, 65533);
+		_exit(o.send(q, "from", 4, 9) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	/* Peek leaves it, and says who sent, as receive does. */
+	EXPECT_EQ(4, peek(q, buf, sizeof(buf), &prio, NULL, &who));
+	EXPECT_EQ(9, prio);
+	EXPECT_EQ(65534, who.uid);
+	EXPECT_EQ(65533, who.gid);
+	memset(&who, 0, sizeof(who));
+	EXPECT_EQ(4, receive_from(q, buf, sizeof(buf), &prio, NULL, &who));
+	EXPECT_EQ(0, memcmp(buf, "from", 4));
+	EXPECT_EQ(65534, who.uid);
+	EXPECT_EQ(65533, who.gid);
+	/* Reaped: the pid is no longer visible, and reads 0 or the pid. */
+	EXPECT_TRUE(who.pid == pid || who.pid == 0);
+	EXPECT_EQ(-1, receive_from(q, buf, 7, NULL, NULL, NULL));
+	EXPECT_EQ(EMSGSIZE, errno);
+
+	/* A synchronous send nobody takes times out and is withdrawn. */
+	ts = from_now(20);
+	EXPECT_EQ(-1, send_sync(q, "sync", 4, 0, &ts));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	ts = from_now(-1000);
+	EXPECT_EQ(-1, o.timedreceive(q, buf, sizeof(buf), NULL, &ts));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	/* With a receiver blocked in another process, it returns 0. */
+	pid = fork();
+	if (pid == 0)
+		_exit(o.receive(q, buf, sizeof(buf), NULL) == 4 ? 0 : 1);
+	EXPECT_EQ(0, send_sync(q, "sync", 4, 0, NULL));
+	int status = -1;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	o.close(q);
+	o.unlink("/mqdiff-x");
+}
+
 TEST_HARNESS_MAIN
