@@ -458,8 +458,8 @@ static uint64_t relative_ns(const struct timespec *ts)
 	ns = (int64_t)ts->tv_nsec - now.tv_nsec;
 	if (s < 0 || (s == 0 && ns <= 0))
 		return 0;
-	if (s > (int64_t)(UINT64_MAX / 2000000000ULL))
-		return UINT64_MAX / 2;
+	if (s > 4000000000LL)
+		s = 4000000000LL;	/* 126 years: as good as forever, no overflow */
 	return (uint64_t)(s * 1000000000LL + ns);
 }
 
@@ -638,6 +638,26 @@ int mq_setattr(mqd_t mqd, const struct mq_attr *attr, struct mq_attr *old)
 {
 	return setattr(mqd, attr, old);
 }
+
+/*
+ * sysconf(_SC_MQ_PRIO_MAX) says how many priorities mq_send() takes; glibc
+ * answers the kernel's 32768. libmbox-mq takes 32, the least POSIX allows
+ * (_POSIX_MQ_PRIO_MAX), and says so here, so that a program that asks (the
+ * kernel's mq_perf_tests does) stays within it. Every other name goes to
+ * glibc.
+ */
+extern long __sysconf(int name);
+
+long sysconf(int name)
+{
+	if (name == _SC_MQ_PRIO_MAX)
+		return MBOX_MQ_PRIO_MAX;
+	return __sysconf(name);
+}
+
+extern __typeof(sysconf) sysconf__glibc __attribute__((alias("sysconf"), copy(sysconf)));
+__asm__(".symver sysconf__glibc, sysconf@GLIBC_2.2.5");
+__asm__(".symver sysconf, sysconf@@@LIBMBOX_MQ_1");
 
 MQ_GLIBC_ALIASES(mq_open)
 MQ_GLIBC_ALIASES(mq_close)

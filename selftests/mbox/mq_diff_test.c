@@ -820,6 +820,17 @@ TEST(prio_limit)
 
 	if (load_mbox(&o))
 		SKIP(return, "libmbox-mq or /dev/mbox missing");
+	/* It says so through sysconf(), which it defines over glibc's. */
+	long (*mbox_sysconf)(int) = NULL;
+	void *h = dlopen("libmbox-mq.so.1", RTLD_NOW | RTLD_LOCAL);
+
+	ASSERT_NE(NULL, h);
+	*(void **)&mbox_sysconf = dlsym(h, "sysconf");
+	ASSERT_NE(NULL, mbox_sysconf);
+	EXPECT_EQ(32, mbox_sysconf(_SC_MQ_PRIO_MAX));
+	EXPECT_EQ(sysconf(_SC_PAGESIZE), mbox_sysconf(_SC_PAGESIZE));
+	EXPECT_EQ(32768, sysconf(_SC_MQ_PRIO_MAX));	/* glibc's */
+
 	q = o.open("/mqdiff-prio", O_RDWR | O_CREAT | O_NONBLOCK, 0600, &a);
 	ASSERT_LE(0, q);
 	EXPECT_EQ(0, o.send(q, "a", 1, 31));
@@ -908,6 +919,50 @@ TEST(extras)
 	EXPECT_EQ(0, status);
 	o.close(q);
 	o.unlink("/mqdiff-x");
+}
+
+/*
+ * LD_PRELOAD: this binary calls glibc's mq_open@GLIBC_2.34; run again with
+ * libmbox-mq preloaded, it must create the queue in mbox, not in the
+ * kernel's mqueue.
+ */
+__attribute__((constructor)) static void preload_probe(void)
+{
+	struct mq_attr a = attr(1, 8);
+	mqd_t q;
+
+	if (!getenv("MQ_DIFF_PRELOAD_PROBE"))
+		return;
+	q = mq_open("/mqdiff-preload", O_RDWR | O_CREAT, 0600, &a);
+	_exit(q < 0 ? errno : 0);
+}
+
+TEST(preload)
+{
+	struct mq_ops o;
+	int status = -1;
+	pid_t pid;
+	mqd_t q;
+
+	if (load_mbox(&o))
+		SKIP(return, "libmbox-mq or /dev/mbox missing");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		setenv("LD_PRELOAD", "libmbox-mq.so.1", 1);
+		setenv("MQ_DIFF_PRELOAD_PROBE", "1", 1);
+		execl("/proc/self/exe", "mq_diff_test", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(-1, kernel_ops.open("/mqdiff-preload", O_RDONLY));
+	EXPECT_EQ(ENOENT, errno);
+	q = o.open("/mqdiff-preload", O_RDONLY);
+	EXPECT_LE(0, q);
+	o.close(q);
+	EXPECT_EQ(0, o.unlink("/mqdiff-preload"));
 }
 
 TEST_HARNESS_MAIN
