@@ -530,32 +530,53 @@ static void sc_timeouts(const struct mq_ops *o)
 
 /* ---- signals ---- */
 
-static void on_alarm(int sig)
+static void on_signal(int sig)
 {
 	(void)sig;
 }
 
+/*
+ * A process that signals @target every 20 ms until killed, so that one
+ * signal lands in the wait whatever the timing. (Not an interval timer:
+ * the debug kernel has no CONFIG_POSIX_TIMERS, hence no setitimer().)
+ */
+static pid_t start_signaller(pid_t target)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;) {
+			kill(target, SIGUSR2);
+			usleep(20000);
+		}
+	}
+	return pid;
+}
+
+static void stop_signaller(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static void sc_eintr(const struct mq_ops *o)
 {
-	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, off = { 0 };
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct mq_attr a = attr(1, 8);
 	struct timespec ts;
 	char buf[16];
+	pid_t sig;
 	mqd_t q;
 
-	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	q = RFD("create", o->open("/mqdiff-s", O_RDWR | O_CREAT, 0600, &a));
-	/* The timer fires every 20 ms until one lands in the wait. */
-	setitimer(ITIMER_REAL, &it, NULL);
+	sig = start_signaller(getpid());
 	R("receive, signal", o->receive(q, buf, sizeof(buf), NULL));
 	ts = from_now(600000);
 	R("timedreceive, signal", o->timedreceive(q, buf, sizeof(buf), NULL, &ts));
-	setitimer(ITIMER_REAL, &off, NULL);
 	R("fill", o->send(q, "x", 1, 0));
-	setitimer(ITIMER_REAL, &it, NULL);
 	R("send, signal", o->send(q, "y", 1, 0));
-	setitimer(ITIMER_REAL, &off, NULL);
+	stop_signaller(sig);
 	R("close", o->close(q));
 	R("unlink", o->unlink("/mqdiff-s"));
 }
