@@ -44,6 +44,7 @@ Q := $(if $(V),,@)
 all: module lib tools examples selftests
 
 include lib/lib.mk
+include lib/mq/mq.mk
 include tools/tools.mk
 include examples/examples.mk
 include man/man.mk

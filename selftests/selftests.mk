@@ -66,3 +66,52 @@ $(OUT)/selftests/mbox/tests.list: selftests/selftests.mk
 
 $(OUT)/selftests/vm/mbox-modload: $(OUT)/selftests/vm/mbox-modload.o $(OUT)/selftests/vm/modload.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lkmod
+
+# ---------------------------------------------------------------------------
+# libmbox-mq: our differential test (mq_diff_test), and the kernel's own
+# mqueue selftests from the linux-source tarball, built unmodified against
+# libmbox-mq. mq_open_tests runs in make check through mq_open_test.sh
+# (it prints PASS or FAIL per check and exits 0 either way); mq_perf_tests
+# is built here, and beside it the same source linked against the kernel's
+# mqueue, for a benchmark.
+SELFTESTS += mq_diff_test
+SELFTEST_SCRIPTS += mq_open_test.sh
+# Files the VM needs beside the tests (tests.data), not run by themselves.
+SELFTEST_DATA := mq_open_tests
+MQ_KSFT_SRC := $(OUT)/kselftest-src
+MQ_KSFT_FILES := $(MQ_KSFT_SRC)/kselftest.h $(MQ_KSFT_SRC)/mqueue/mq_open_tests.c \
+	$(MQ_KSFT_SRC)/mqueue/mq_perf_tests.c
+MQ_PERF := $(if $(wildcard /usr/include/popt.h),$(OUT)/selftests/mqueue/mq_perf_tests \
+	$(OUT)/selftests/mqueue/mq_perf_tests_kernel)
+
+selftests: $(OUT)/selftests/mbox/mq_diff_test $(OUT)/selftests/mbox/mq_open_test.sh \
+	$(OUT)/selftests/mbox/mq_open_tests $(OUT)/selftests/mbox/tests.data $(MQ_PERF)
+
+$(OUT)/selftests/mbox/mq_diff_test.o: $(KSFT_HDRS) $(IOCTLS_HDR)
+$(OUT)/selftests/mbox/mq_diff_test.o: CPPFLAGS += -isystem $(KSFT_DIR) -Iselftests/vm -I$(OUT)/selftests/mbox
+# It loads libmbox-mq with dlopen(), so that glibc's mq_*() stay the kernel's.
+$(OUT)/selftests/mbox/mq_diff_test: $(MQ_SO)
+
+$(MQ_KSFT_FILES) &:
+	@test -f $(LINUX_SOURCE_TAR) || { echo "$(LINUX_SOURCE_TAR) is missing; run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(MQ_KSFT_SRC)
+	$(Q)tar -C $(MQ_KSFT_SRC) --strip-components=4 -xJf $(LINUX_SOURCE_TAR) \
+		$(patsubst $(MQ_KSFT_SRC)/%,linux-source-6.1/tools/testing/selftests/%,$(MQ_KSFT_FILES))
+	$(Q)touch $(MQ_KSFT_FILES)
+
+# As tools/testing/selftests/mqueue/Makefile builds them, with libmbox-mq
+# ahead of librt.
+$(OUT)/selftests/mbox/mq_open_tests: $(MQ_KSFT_SRC)/mqueue/mq_open_tests.c $(MQ_KSFT_FILES) | lib
+	$(Q)$(CC) -O2 -o $@ $< $(LDLIBS_MQ) -lrt -lpthread
+
+$(OUT)/selftests/mqueue/mq_perf_tests: $(MQ_KSFT_SRC)/mqueue/mq_perf_tests.c $(MQ_KSFT_FILES) | lib
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -o $@ $< $(LDLIBS_MQ) -lrt -lpthread -lpopt
+
+$(OUT)/selftests/mqueue/mq_perf_tests_kernel: $(MQ_KSFT_SRC)/mqueue/mq_perf_tests.c $(MQ_KSFT_FILES)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -o $@ $< -lrt -lpthread -lpopt
+
+$(OUT)/selftests/mbox/tests.data: selftests/selftests.mk
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' $(SELFTEST_DATA) > $@

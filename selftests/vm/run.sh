@@ -121,10 +121,15 @@ build_initramfs() {
 	while read -r bin; do
 		cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 	done <"$out/selftests/mbox/tests.list"
+	# Files the tests need beside them (the kernel's mq_open_tests).
+	[ ! -f "$out/selftests/mbox/tests.data" ] ||
+		while read -r bin; do
+			cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
+		done <"$out/selftests/mbox/tests.data"
 	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
 	# A JSON parser, for the tests of mboxctl --json.
 	cp "$(command -v jq)" "$root/usr/bin/"
-	cp -d "$out"/lib/libmbox.so.* "$root/usr/lib/"
+	cp -d "$out"/lib/libmbox*.so.* "$root/usr/lib/"
 	# The examples: built in the tree (make demo), and built against an
 	# installed tree by selftests/host/install_test.sh, when it ran.
 	mkdir -p "$root/mbox/examples/tree"
