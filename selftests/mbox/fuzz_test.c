@@ -12,7 +12,7 @@
  * sizes, unterminated, overlong and non-printable names, every flag bit and
  * reserved field, scribbles on mapped ring pages, run-time changes to the
  * module parameters, and children in fresh IPC and user namespaces. A
- * per-thread timer interrupts calls that block.
+ * signal every few milliseconds interrupts calls that block.
  *
  * What must hold:
  *  - every call returns success or an errno from the documented set, never
@@ -666,40 +666,41 @@ static void do_mmap(struct rng *r, int fd)
 		map_add(p, len, !!(prot & PROT_WRITE));
 }
 
-/* Calls that may block get a timer that interrupts them. */
-static __thread timer_t thread_timer;
-static __thread int have_timer;
-
-static void arm(void)
-{
-	struct itimerspec its = { .it_value = { 0, 20 * 1000 * 1000 } };
-
-	if (have_timer)
-		timer_settime(thread_timer, 0, &its, NULL);
-}
-
-static void disarm(void)
-{
-	struct itimerspec its = { 0 };
-
-	if (have_timer)
-		timer_settime(thread_timer, 0, &its, NULL);
-}
-
+/*
+ * A call that blocks is ended by a signal (SIGRTMIN, whose handler has no
+ * SA_RESTART): an interrupter sends one to every fuzzing thread, and a
+ * thread to the child it forked, every few milliseconds. Plain signals and
+ * nanosleep() rather than POSIX timers, which the debug kernels lack.
+ */
 static void on_signal(int sig)
 {
 	(void)sig;
 }
 
-static void make_timer(void)
+static void pause_ms(long ms)
 {
-	struct sigevent sev = {
-		.sigev_notify = SIGEV_THREAD_ID,
-		.sigev_signo = SIGRTMIN,
-	};
+	struct timespec ts = { 0, ms * 1000 * 1000 };
 
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	have_timer = !timer_create(CLOCK_MONOTONIC, &sev, &thread_timer);
+	nanosleep(&ts, NULL);
+}
+
+struct interrupter {
+	pthread_t *tids;
+	int n;
+	atomic_int stop;
+};
+
+static void *interrupt_thread(void *p)
+{
+	struct interrupter *in = p;
+	int i;
+
+	while (!atomic_load(&in->stop)) {
+		pause_ms(5);
+		for (i = 0; i < in->n; i++)
+			pthread_kill(in->tids[i], SIGRTMIN);
+	}
+	return NULL;
 }
 
 enum op {
@@ -751,12 +752,15 @@ static void fork_child(struct ctx *c)
 			unshare(CLONE_NEWIPC);
 		else if (chance(&c->r, 3))
 			unshare(CLONE_NEWUSER | CLONE_NEWIPC);
-		make_timer();
 		for (i = 0; i < 20; i++)
 			one_call(c, 1);
 		_exit(0);
 	}
-	waitpid(pid, &status, 0);
+	/* Pacing only: interrupt the child's blocking calls until it ends. */
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGRTMIN);
+		pause_ms(5);
+	}
 }
 
 static void one_call(struct ctx *c, int in_child)
@@ -793,17 +797,13 @@ static void one_call(struct ctx *c, int in_child)
 			/* Often on a fresh descriptor, so that binds happen. */
 			if (chance(r, 2)) {
 				nfd = open_dev(r);
-				arm();
 				ret = ioctl(nfd, cmd, a);
-				disarm();
 				check("ioctl open", ret, 0);
 				slot_put(r, nfd);
 				break;
 			}
 		}
-		arm();
 		ret = ioctl(fd, cmd, a);
-		disarm();
 		check("ioctl", ret, cmd == MBOX_IOC_SEND_BATCH ||
 		      cmd == MBOX_IOC_RECV_BATCH ? 8 : (cmd == MBOX_IOC_RECV ? BUF_SIZE : 0x7fffffff));
 		break;
@@ -837,9 +837,7 @@ static void one_call(struct ctx *c, int in_child)
 		p = pick_ptr(r, c->buf, len);
 		if (p == c->buf)
 			len = good_len(r, len);
-		arm();
 		ret = read(fd, p, len);
-		disarm();
 		check("read", ret, len);
 		break;
 	case OP_WRITE:
@@ -847,9 +845,7 @@ static void one_call(struct ctx *c, int in_child)
 		p = pick_ptr(r, c->buf, len);
 		if (p == c->buf)
 			len = good_len(r, len);
-		arm();
 		ret = write(fd, p, len);
-		disarm();
 		check("write", ret, len);
 		break;
 	case OP_READV:
@@ -857,9 +853,7 @@ static void one_call(struct ctx *c, int in_child)
 		iov[0].iov_len = below(r, 64);
 		iov[1].iov_base = c->buf + 4096;
 		iov[1].iov_len = below(r, 4096);
-		arm();
 		ret = below(r, 2) ? readv(fd, iov, 2) : writev(fd, iov, 2);
-		disarm();
 		check("readv/writev", ret, (long)(iov[0].iov_len + iov[1].iov_len));
 		break;
 	case OP_POLL:
@@ -936,21 +930,19 @@ static void *worker_thread(void *p)
 	c.buf = malloc(BUF_SIZE);
 	if (!c.buf)
 		return NULL;
-	make_timer();
 	for (i = 0; i < ta->calls; i++) {
 		one_call(&c, 0);
 		atomic_fetch_add(&sh->calls, 1);
 	}
-	if (have_timer)
-		timer_delete(thread_timer);
 	free(c.buf);
 	return NULL;
 }
 
 static void worker(int w, int nthreads, long calls)
 {
-	pthread_t tids[16];
+	struct interrupter in = { 0 };
 	struct thread_arg ta[16];
+	pthread_t tids[16], it;
 	int i;
 
 	if (w > 0 && setresgid(FIRST_UID + w, FIRST_UID + w, FIRST_UID + w))
@@ -965,8 +957,14 @@ static void worker(int w, int nthreads, long calls)
 		if (pthread_create(&tids[i], NULL, worker_thread, &ta[i]))
 			_exit(2);
 	}
+	in.tids = tids;
+	in.n = nthreads;
+	if (pthread_create(&it, NULL, interrupt_thread, &in))
+		_exit(2);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
+	atomic_store(&in.stop, 1);
+	pthread_join(it, NULL);
 	for (i = 0; i < NR_SLOTS; i++)
 		if (atomic_load(&slots[i]) >= 0)
 			close(atomic_load(&slots[i]));
@@ -1014,11 +1012,16 @@ static int setup_memory(void)
 	return 0;
 }
 
-/* Unlink every pool name, both types, as root. */
+/*
+ * Unlink, as root, every pool name and every object a fuzzing user owns:
+ * a random name can be valid, so the fuzzer's objects are found by LIST.
+ */
 static void unlink_all(void)
 {
 	int i, fd = open("/dev/mbox", O_RDONLY | O_CLOEXEC);
-	uint32_t type;
+	struct mbox_list l = { 0 };
+	uint32_t type, off;
+	char *buf = NULL;
 
 	for (i = 0; i < NR_NAMES; i++)
 		for (type = MBOX_TYPE_MAILBOX; type <= MBOX_TYPE_RING; type++) {
@@ -1028,6 +1031,29 @@ static void unlink_all(void)
 
 			ioctl(fd, MBOX_IOC_UNLINK, &u);
 		}
+	for (;;) {
+		free(buf);
+		l.len = l.needed + 4096;
+		buf = malloc(l.len);
+		if (!buf)
+			break;
+		l.buf = (uintptr_t)buf;
+		if (!ioctl(fd, MBOX_IOC_LIST, &l))
+			break;
+		if (errno != ERANGE) {
+			l.count = 0;
+			break;
+		}
+	}
+	for (off = 0, i = 0; buf && i < (int)l.count; i++) {
+		struct mbox_list_entry *e = (struct mbox_list_entry *)(buf + off);
+		struct mbox_unlink u = { .name = (uintptr_t)e->name, .type = e->type };
+
+		if (e->uid >= FIRST_UID && e->uid < FIRST_UID + 32)
+			ioctl(fd, MBOX_IOC_UNLINK, &u);
+		off += e->size;
+	}
+	free(buf);
 	close(fd);
 }
 
