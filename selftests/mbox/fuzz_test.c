@@ -62,6 +62,7 @@
 #define NR_NAMES	6
 #define FD_BASE		100	/* fuzzed descriptors live at or above this */
 #define BUF_SIZE	(128 * 1024)
+#define CANARY		0xa5	/* fills the page past each buffer */
 #define FIRST_UID	2000	/* worker w runs as FIRST_UID + w, 0 stays root */
 #define FRESH_UID	3000	/* never fuzzed: the accounting reference */
 
@@ -99,9 +100,14 @@ struct shared {
 	unsigned long by_op[64];	/* calls per operation, for the report */
 };
 
-static struct shared *sh;
+static struct shared *sh;	/* between guard pages */
 static uint64_t seed;
 static long page_size;
+
+static size_t shared_len(void)
+{
+	return (sizeof(struct shared) + page_size - 1) & ~(size_t)(page_size - 1);
+}
 
 /* Per process: the descriptor slots and mappings the threads share. */
 static atomic_int slots[NR_SLOTS];
@@ -113,12 +119,36 @@ struct map {
 static struct map maps[NR_MAPS];
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Memory every thread may point the kernel at. */
-static char *victim;			/* unmapped and remapped midway */
+/*
+ * Memory every thread may point the kernel at. A hostile pointer may only
+ * reach memory whose contents do not matter and that ends in a PROT_NONE
+ * page, so that a long transfer from it faults instead of running into the
+ * fuzzer's own state (a ring of names written over the shared counters
+ * once looked like a contract break).
+ */
+static char *victim;			/* replaced midway, guarded both sides */
 static char *edge_page;		/* one good page, then PROT_NONE */
 static char *none_page;		/* PROT_NONE */
 static char *unterminated;		/* a name running into PROT_NONE */
 static char names[NR_NAMES][32];
+
+/* @len bytes (whole pages) between two PROT_NONE pages, or NULL. */
+static char *guarded_map(size_t len, int flags)
+{
+	char *p = mmap(NULL, len + 2 * page_size, PROT_NONE,
+		       flags | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + page_size, len, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + page_size;
+}
+
+static void guarded_unmap(char *p, size_t len)
+{
+	munmap(p - page_size, len + 2 * page_size);
+}
 
 static void contract_broken(const char *what, long ret, int err)
 {
@@ -906,8 +936,14 @@ static void one_call(struct ctx *c, int in_child)
 		fork_child(c);
 		break;
 	case OP_VICTIM:
-		/* Pull the victim page from under whoever points at it. */
-		munmap(victim, page_size);
+		/*
+		 * Pull the victim page from under whoever points at it: an
+		 * inaccessible page, then a fresh one, each replacing the last
+		 * in one step. Never a hole, which another thread's mmap()
+		 * could fill and this MAP_FIXED would then destroy.
+		 */
+		mmap(victim, page_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		mmap(victim, page_size, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		break;
@@ -927,14 +963,26 @@ static void *worker_thread(void *p)
 	struct ctx c = { .r = { ta->seed | 1 } };
 	long i;
 
-	c.buf = malloc(BUF_SIZE);
+	/*
+	 * The buffer, then a canary page no call is given a length that
+	 * reaches: a transfer that writes past the length it was given
+	 * shows there, a hostile pointer's run stops at the guard.
+	 */
+	c.buf = guarded_map(BUF_SIZE + page_size, MAP_PRIVATE);
 	if (!c.buf)
 		return NULL;
+	memset(c.buf + BUF_SIZE, CANARY, page_size);
 	for (i = 0; i < ta->calls; i++) {
 		one_call(&c, 0);
 		atomic_fetch_add(&sh->calls, 1);
 	}
-	free(c.buf);
+	for (i = 0; i < page_size; i++) {
+		if ((unsigned char)c.buf[BUF_SIZE + i] != CANARY) {
+			contract_broken("canary byte overwritten (a write past a length)", i, 0);
+			break;
+		}
+	}
+	guarded_unmap(c.buf, BUF_SIZE + page_size);
 	return NULL;
 }
 
@@ -1000,12 +1048,13 @@ static int setup_memory(void)
 	long pg = page_size;
 	char *p;
 
-	victim = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	none_page = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	victim = guarded_map(pg, MAP_PRIVATE);
+	if (!victim)
+		return -1;
+	none_page = victim + pg;	/* its guard */
 	edge_page = fault_area(pg, pg);
 	p = fault_area(16, pg);
-	if (victim == MAP_FAILED || none_page == MAP_FAILED || !edge_page || !p)
+	if (!edge_page || !p)
 		return -1;
 	memset(p, 'u', 16);		/* no NUL before PROT_NONE */
 	unterminated = p;
@@ -1184,9 +1233,8 @@ TEST_F_TIMEOUT(fuzz, every_entry_point, 3600)
 	for (i = 0; i < NR_NAMES; i++)
 		snprintf(names[i], sizeof(names[i]), "fz-%llu-%zu",
 			 (unsigned long long)(seed % 100000), i);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sh);
+	sh = (struct shared *)guarded_map(shared_len(), MAP_SHARED);
+	ASSERT_NE(NULL, sh);
 	memset(sh, 0, sizeof(*sh));
 	ASSERT_EQ(0, sigaction(SIGRTMIN, &sa, NULL));	/* no SA_RESTART */
 	signal(SIGPIPE, SIG_IGN);
