@@ -1308,6 +1308,8 @@ static void verify_sync(struct ctx *x)
 #define EXEC_FAILED	0x80	/* | errno: the owner's exec failed */
 
 static int quota_fd = -1;	/* unbound writer opened as QUOTA_UID */
+static int quota_mb = -1;	/* a writer of QUOTA_UID's on a mailbox */
+static int quota_rd = -1;	/* and a reader of it */
 static int quota_room;		/* MSG-byte messages QUOTA_UID may queue */
 static long long bytes_max_saved = -1;
 static char tiny_path[64];
@@ -1321,20 +1323,24 @@ struct owner {
 	bool sync;		/* a synchronous sender waits on the inbox */
 };
 
-/* How many messages QUOTA_UID can queue now: quota_room when nothing leaked. */
+/*
+ * How many messages QUOTA_UID can queue now: quota_room when nothing leaked.
+ * They go to a mailbox of the test's own and are received at once, so the
+ * probe depends on no inbox.
+ */
 static int quota_probe(void)
 {
 	char buf[MSG];
-	int in, n = 0, ret = 0;
+	int n = 0, ret = 0, got;
 
-	in = inbox_open(O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0600, 0);
-	if (in < 0)
-		return in;
 	memset(buf, 0, sizeof(buf));
-	while (n < 64 && !(ret = mb_sendx(quota_fd, buf, MSG, MBOX_SEND_NONBLOCK |
-					  MBOX_SEND_TO_PID, 0, getpid(), 0)))
+	while (n < 64 && !(ret = mb_send(quota_mb, buf, MSG, MBOX_SEND_NONBLOCK, 0)))
 		n++;
-	close(in);	/* frees them */
+	for (got = 0; mb_recv(quota_rd, buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0,
+			      NULL) == MSG; got++)
+		;
+	if (got != n)
+		return -EIO;
 	return ret == -EDQUOT ? n : ret ? ret : -ENOSPC;
 }
 
@@ -1346,19 +1352,40 @@ static void quota_restore(void)
 		unlink(tiny_path);
 }
 
+/* A descriptor of QUOTA_UID's, bound to @name if not NULL. */
+static int quota_open(const char *name)
+{
+	struct mbox_open args = { .name = (uintptr_t)name };
+	int fd;
+
+	if (seteuid(QUOTA_UID))
+		ksft_exit_fail_msg("seteuid: %s\n", strerror(errno));
+	fd = open(DEV, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (seteuid(0) || fd < 0)
+		ksft_exit_fail_msg("the quota user's descriptor: %s\n", strerror(errno));
+	if (name && ioctl(fd, MBOX_IOC_OPEN, &args))
+		ksft_exit_fail_msg("binding the quota user's descriptor: %s\n",
+				   strerror(errno));
+	return fd;
+}
+
 /* Room for a few messages of QUOTA_UID, measured. */
 static void quota_setup(void)
 {
+	const char *name = mb_name("fault-quota");
+
 	bytes_max_saved = param_read("user_bytes_max");
 	if (bytes_max_saved < 0)
 		ksft_exit_fail_msg("user_bytes_max: %s\n", strerror(-bytes_max_saved));
 	if (param_write("user_bytes_max", 8 * 256))
 		ksft_exit_fail_msg("cannot set user_bytes_max\n");
-	if (seteuid(QUOTA_UID))
-		ksft_exit_fail_msg("seteuid: %s\n", strerror(errno));
-	quota_fd = open(DEV, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (seteuid(0) || quota_fd < 0)
-		ksft_exit_fail_msg("the quota user's descriptor: %s\n", strerror(errno));
+	quota_fd = quota_open(NULL);
+	quota_rd = mb_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC,
+			   MBOX_OPEN_CREATE | MBOX_OPEN_EXCL, 0600, 0, 0);
+	if (quota_rd < 0)
+		ksft_exit_fail_msg("%s: %s\n", name, strerror(-quota_rd));
+	quota_mb = quota_open(name);
+	mb_unlink(name);
 	quota_room = quota_probe();
 	if (quota_room < 3)
 		ksft_exit_fail_msg("the quota user may queue %d messages\n", quota_room);
@@ -1553,6 +1580,7 @@ static int setup_exec_held(struct ctx *x)
 static void check_dead(struct ctx *x)
 {
 	struct mbox_stat st = { 0 };
+	bool woken = false;
 	char buf[MSG];
 	int ret, room;
 
@@ -1566,12 +1594,16 @@ static void check_dead(struct ctx *x)
 		      !st.queued && !st.queued_bytes && !st.waiting_senders,
 		      "the dead inbox: state %#x, %u queued, %u senders waiting",
 		      st.state, st.queued, st.waiting_senders);
+		woken = st.state & MBOX_STATE_DEAD && !st.waiting_senders;
 		ret = read(x->b, buf, sizeof(buf)) < 0 ? -errno : 0;
 		CHECK(ret == -EPIPE, "a read on the dead inbox: %d", ret);
 	}
-	if (x->spid > 0) {
+	if (x->spid > 0 && woken) {
 		ret = reap_status(&x->spid);
 		CHECK(ret == 0, "the synchronous sender did not fail with ESRCH (%d)", ret);
+	} else if (x->spid > 0) {
+		/* Still blocked (checked above): do not wait for it. */
+		kill_reap(&x->spid);
 	}
 	room = quota_probe();
 	CHECK(room == quota_room, "the quota user may queue %d messages, not %d: "
