@@ -3,7 +3,8 @@
  * fault_test: make every allocation on each entry point fail, one at a time.
  *
  * For each entry point of the table below (open, close, every ioctl in
- * every open flavour, read, write, poll, epoll_ctl, mmap and munmap), the
+ * every open flavour, synchronous send, read, write, poll, epoll_ctl, mmap
+ * and munmap in each ring role, and an inbox owner's exit and exec), the
  * walk sets up fresh objects, makes the n-th fault-injection site of the
  * call fail through /proc/thread-self/fail-nth (failslab and
  * fail_page_alloc, see Documentation/fault-injection/fault-injection.rst),
@@ -17,12 +18,21 @@
  * covered without touching the test. Leaks are for the kmemleak scan the
  * VM runs after the tests, splats for the runner's kernel log check.
  *
+ * An exit or an exec runs in the process that exits or execs, so for
+ * those the walked task is a child that owns an inbox (see "an inbox's
+ * owner exits or execs" below); an exec may also fail with E2BIG, or kill
+ * the process past its point of no return, as execve(2) says. A failed
+ * page fault in the program it execs is retried ("Huh VM_FAULT_OOM leaked
+ * out to the #PF handler" in the kernel log).
+ *
  * Runs only where the kernel has fault injection (the debug kernels);
  * elsewhere it exits with the kselftest skip status, 4.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +41,8 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/mbox.h>
@@ -56,6 +68,18 @@ struct ctx {
 	uint32_t sent;		/* messages or records 0..sent-1 were queued */
 	uint32_t taken;		/* and 0..taken-1 received, in order */
 	uint32_t want;		/* batches: send up to this sequence number */
+	/* Entries that run in a child (inbox exit and exec, sync send): */
+	pid_t pid;		/* the child: an inbox's owner, or a receiver */
+	pid_t owner;		/* the owner's pid, still known once reaped */
+	bool exec;		/* the owner execs */
+	pid_t spid;		/* a sender blocked in a synchronous send */
+	int go, rdy;		/* pipes to and from the owner */
+	int nth;		/* the owner's fail-nth */
+	int stage;		/* calls made so far */
+	bool fired;		/* the site armed in the child failed */
+	bool killed;		/* the owner died in exec, past its point of no return */
+	bool dead_checked;	/* check_dead() ran */
+	uint32_t charged;	/* messages queued that quota_fd pays for */
 };
 
 /* An entry point, with what its walk step sets up and checks. */
@@ -71,6 +95,11 @@ struct entry {
 	void (*verify)(struct ctx *x);
 	int errno2;		/* another errno the call documents here */
 	bool once;		/* close: never fails, and cannot be retried */
+	/*
+	 * The sites walked are a child's, not the caller's: the call arms the
+	 * child's fail-nth with cur_n itself and sets ctx.fired.
+	 */
+	bool child;
 };
 
 static int nth_fd = -1;
@@ -415,8 +444,18 @@ static int setup_epoll_ring(struct ctx *x)
 	return setup_epoll(x, true);
 }
 
+static void kill_reap(pid_t *pid);
+
 static void teardown(struct ctx *x)
 {
+	kill_reap(&x->pid);
+	kill_reap(&x->spid);
+	if (x->go >= 0)
+		close(x->go);
+	if (x->rdy >= 0)
+		close(x->rdy);
+	if (x->nth >= 0)
+		close(x->nth);
 	if (x->map)
 		munmap(x->map, x->layout.mmap_size);
 	if (x->ep >= 0)
@@ -1042,6 +1081,605 @@ static void verify_munmap_split(struct ctx *x)
 	verify_ring_consumer_free(x);
 }
 
+static int setup_ring_producer_mapped(struct ctx *x)
+{
+	int ret = setup_ring(x);
+
+	return ret ?: map_fd(x, x->a);
+}
+
+static int setup_ring_observer_mapped(struct ctx *x)
+{
+	int ret = setup_ring_observer(x);
+
+	return ret ?: map_fd(x, x->c);
+}
+
+static int call_mmap_producer(struct ctx *x)
+{
+	return map_fd(x, x->a);
+}
+
+/* The producer keeps its role while it holds the descriptor or a mapping. */
+static void verify_producer_unmapped(struct ctx *x)
+{
+	if (x->map) {
+		munmap(x->map, x->layout.mmap_size);
+		x->map = NULL;
+	}
+	close(x->a);
+	x->a = -1;
+	verify_close_producer(x);
+}
+
+static void verify_mmap_producer(struct ctx *x)
+{
+	check_map(x);
+	verify_producer_unmapped(x);
+}
+
+static void verify_munmap_producer(struct ctx *x)
+{
+	CHECK(write_msg(x, x->a) == 0, "write as the producer: %s", strerror(errno));
+	verify_producer_unmapped(x);
+}
+
+static void verify_munmap_observer(struct ctx *x)
+{
+	struct mbox_ring_stat st = { 0 };
+
+	CHECK(ring_stat(x->c, &st) == 0 && st.observers == 1, "%u observers", st.observers);
+	close(x->c);
+	x->c = -1;
+	CHECK(ring_stat(x->a, &st) == 0 && st.observers == 0,
+	      "%u observers after close and munmap", st.observers);
+	verify_ring(x);
+}
+
+static void verify_close_observer(struct ctx *x)
+{
+	struct mbox_ring_stat st = { 0 };
+
+	CHECK(ring_stat(x->a, &st) == 0 && st.observers == 0 && st.producer == 1 &&
+	      st.consumer == 1, "%u+%u+%u bound after the observer's close",
+	      st.producer, st.consumer, st.observers);
+	verify_ring(x);
+}
+
+/* The only descriptor of an unlinked mailbox with messages queued. */
+static int setup_mailbox_unlinked(struct ctx *x)
+{
+	int ret = setup_mailbox(x);
+
+	return ret ?: mb_unlink(x->name);
+}
+
+static void verify_close_last(struct ctx *x)
+{
+	int fd = mb_open(x->name, O_RDONLY, 0, 0, 0, 0);
+
+	CHECK(fd == -ENOENT, "the unlinked mailbox is back (%d)", fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int call_create_unbounded(struct ctx *x)
+{
+	return bind_c(x, x->name2, MBOX_OPEN_CREATE | MBOX_OPEN_UNBOUNDED);
+}
+
+static int call_create_rendezvous(struct ctx *x)
+{
+	return bind_c(x, x->name2, MBOX_OPEN_CREATE | MBOX_OPEN_RENDEZVOUS);
+}
+
+static int call_read_inbox(struct ctx *x)
+{
+	char buf[2 * MSG];
+	ssize_t n = read(x->b, buf, sizeof(buf));
+
+	if (n < 0)
+		return -errno;
+	take(x, buf, n);
+	return 0;
+}
+
+static void undone_inbox(struct ctx *x)
+{
+	struct mbox_stat st = { 0 };
+
+	CHECK(mb_stat(x->b, &st) == 0 && st.queued == x->sent - x->taken &&
+	      !(st.state & MBOX_STATE_DEAD), "after the failure: state %#x, %u queued",
+	      st.state, st.queued);
+}
+
+static int call_poll_inbox(struct ctx *x)
+{
+	return poll_one(x->b, POLLIN, POLLIN);
+}
+
+static int call_poll_producer(struct ctx *x)
+{
+	return poll_one(x->a, POLLOUT, POLLOUT);
+}
+
+/* ---- children ---- */
+
+static void kill_reap(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+/* Reap @pid: its exit status, or 1000 + the signal that killed it. */
+static int reap_status(pid_t *pid)
+{
+	int st;
+	pid_t p = waitpid(*pid, &st, 0);
+
+	*pid = 0;
+	if (p < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
+}
+
+/*
+ * A synchronous send (MBOX_SEND_SYNC) goes only to a receiver that takes
+ * it. One waits in a child: setup_sync_receiver forks it on an empty
+ * mailbox, and it checks that it received message 0, intact, once.
+ */
+static int setup_sync_receiver(struct ctx *x)
+{
+	char buf[2 * MSG];
+	struct stamp st = { 0 };
+	int fd, n;
+
+	snprintf(x->name, sizeof(x->name), "%s", mb_name("fault-sync"));
+	x->a = mb_open(x->name, O_RDWR | NONBLOCK, MBOX_OPEN_CREATE | MBOX_OPEN_EXCL,
+		       0600, 0, 0);
+	if (x->a < 0)
+		return x->a;
+	x->pid = fork();
+	if (x->pid < 0)
+		return -errno;
+	if (x->pid == 0) {
+		fd = mb_open(x->name, O_RDONLY, 0, 0, 0, 0);
+		n = fd < 0 ? fd : mb_recv(fd, buf, sizeof(buf), 0, 0, NULL);
+		_exit(n == MSG && !stamp_check(buf, MSG, &st) && st.seq == 0 ? 0 : 1);
+	}
+	return mb_wait_waiters(x->a, -1, 1) ? 0 : -EIO;
+}
+
+static int call_send_sync(struct ctx *x)
+{
+	return send_msg(x, x->a, MBOX_SEND_SYNC, 0);
+}
+
+static void undone_sync(struct ctx *x)
+{
+	struct mbox_stat st = { 0 };
+
+	CHECK(mb_stat(x->a, &st) == 0 && st.queued == 0 && st.sent == 0 &&
+	      st.waiting_receivers == 1,
+	      "after the failure: %u queued, %llu sent, %u receivers waiting",
+	      st.queued, (unsigned long long)st.sent, st.waiting_receivers);
+}
+
+static void verify_sync(struct ctx *x)
+{
+	struct mbox_stat st = { 0 };
+	int status = reap_status(&x->pid);
+
+	CHECK(status == 0, "the receiver did not get message 0 intact (%d)", status);
+	CHECK(mb_stat(x->a, &st) == 0 && st.queued == 0 && st.sent == 1 &&
+	      st.received == 1, "%u queued, %llu sent, %llu received", st.queued,
+	      (unsigned long long)st.sent, (unsigned long long)st.received);
+}
+
+/*
+ * ---- an inbox's owner exits or execs ----
+ *
+ * fail-nth counts the allocations of the task that set it, and an exit or
+ * an exec runs in the context of the process that exits or execs. So the
+ * inbox's owner is a child, which arms its own fail-nth (with the n the
+ * walk is at) right before it calls _exit() or execve(), and the test
+ * checks afterwards, from here, what the uapi says of a dead inbox
+ * ("Inboxes"): a send by pid fails with ESRCH, a descriptor still bound to
+ * it sees the hang-up (MBOX_STATE_DEAD, nothing queued, EPIPE), a sender
+ * blocked in a synchronous send fails with ESRCH, and the messages queued
+ * to it are freed, which the byte quota shows: they were sent through
+ * quota_fd, whose opener is held to user_bytes_max, and that user can
+ * queue exactly as many messages as before. Whether the n-th site failed
+ * is read from the owner's fail-nth once it is a zombie; an exec that
+ * failed said so through the pipe.
+ *
+ * The owner execs a program of a few instructions (tiny_path), so that
+ * the sites walked are those of the exec, not of a dynamic loader: it
+ * writes one byte to TINY_READY, waits for one on TINY_GO and exits with
+ * what its read returned (1). It writes into a pipe and reads from one, so
+ * those sites count too, and so does its exit.
+ */
+#define QUOTA_UID	4242
+#define TINY_READY	100
+#define TINY_GO		101
+#define EXEC_FAILED	0x80	/* | errno: the owner's exec failed */
+
+static int quota_fd = -1;	/* unbound writer opened as QUOTA_UID */
+static int quota_mb = -1;	/* a writer of QUOTA_UID's on a mailbox */
+static int quota_rd = -1;	/* and a reader of it */
+static int quota_room;		/* MSG-byte messages QUOTA_UID may queue */
+static long long bytes_max_saved = -1;
+static char tiny_path[64];
+
+enum death { BY_EXIT, BY_EXEC };
+
+struct owner {
+	enum death how;
+	bool cloexec;		/* the owner's inbox descriptor is close-on-exec */
+	bool held;		/* a copy of it is here, in ctx.b */
+	bool sync;		/* a synchronous sender waits on the inbox */
+};
+
+/*
+ * How many messages QUOTA_UID can queue now: quota_room when nothing leaked.
+ * They go to a mailbox of the test's own and are received at once, so the
+ * probe depends on no inbox.
+ */
+static int quota_probe(void)
+{
+	char buf[MSG];
+	int n = 0, ret = 0, got;
+
+	memset(buf, 0, sizeof(buf));
+	while (n < 64 && !(ret = mb_send(quota_mb, buf, MSG, MBOX_SEND_NONBLOCK, 0)))
+		n++;
+	for (got = 0; mb_recv(quota_rd, buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0,
+			      NULL) == MSG; got++)
+		;
+	if (got != n)
+		return -EIO;
+	return ret == -EDQUOT ? n : ret ? ret : -ENOSPC;
+}
+
+static void quota_restore(void)
+{
+	if (bytes_max_saved >= 0)
+		param_write("user_bytes_max", bytes_max_saved);
+	if (tiny_path[0])
+		unlink(tiny_path);
+}
+
+/* A descriptor of QUOTA_UID's, bound to @name if not NULL. */
+static int quota_open(const char *name)
+{
+	struct mbox_open args = { .name = (uintptr_t)name };
+	int fd;
+
+	if (seteuid(QUOTA_UID))
+		ksft_exit_fail_msg("seteuid: %s\n", strerror(errno));
+	fd = open(DEV, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (seteuid(0) || fd < 0)
+		ksft_exit_fail_msg("the quota user's descriptor: %s\n", strerror(errno));
+	if (name && ioctl(fd, MBOX_IOC_OPEN, &args))
+		ksft_exit_fail_msg("binding the quota user's descriptor: %s\n",
+				   strerror(errno));
+	return fd;
+}
+
+/* Room for a few messages of QUOTA_UID, measured. */
+static void quota_setup(void)
+{
+	const char *name = mb_name("fault-quota");
+
+	bytes_max_saved = param_read("user_bytes_max");
+	if (bytes_max_saved < 0)
+		ksft_exit_fail_msg("user_bytes_max: %s\n", strerror(-bytes_max_saved));
+	if (param_write("user_bytes_max", 8 * 256))
+		ksft_exit_fail_msg("cannot set user_bytes_max\n");
+	quota_fd = quota_open(NULL);
+	quota_rd = mb_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC,
+			   MBOX_OPEN_CREATE | MBOX_OPEN_EXCL, 0600, 0, 0);
+	if (quota_rd < 0)
+		ksft_exit_fail_msg("%s: %s\n", name, strerror(-quota_rd));
+	quota_mb = quota_open(name);
+	mb_unlink(name);
+	quota_room = quota_probe();
+	if (quota_room < 3)
+		ksft_exit_fail_msg("the quota user may queue %d messages\n", quota_room);
+}
+
+/* The program the owner execs: x86-64 machine code, see above. */
+static void tiny_setup(void)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x01, 0, 0, 0,		/* mov eax, 1 (write) */
+		0xbf, TINY_READY, 0, 0, 0,	/* mov edi, TINY_READY */
+		0x48, 0x89, 0xe6,		/* mov rsi, rsp (argc: 1) */
+		0xba, 0x01, 0, 0, 0,		/* mov edx, 1 */
+		0x0f, 0x05,			/* syscall */
+		0x48, 0x83, 0xf8, 0x01,		/* cmp rax, 1 */
+		0x75, 0x11,			/* jne exit */
+		0x31, 0xc0,			/* xor eax, eax (read) */
+		0xbf, TINY_GO, 0, 0, 0,		/* mov edi, TINY_GO */
+		0x48, 0x89, 0xe6,		/* mov rsi, rsp */
+		0xba, 0x01, 0, 0, 0,		/* mov edx, 1 */
+		0x0f, 0x05,			/* syscall */
+		0x89, 0xc7,			/* exit: mov edi, eax */
+		0xb8, 0xe7, 0, 0, 0,		/* mov eax, 231 (exit_group) */
+		0x0f, 0x05,			/* syscall */
+	};
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		unsigned char code[sizeof(code)];
+	} __attribute__((packed)) img = {
+		.eh = {
+			.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
+				     ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV },
+			.e_type = ET_EXEC,
+			.e_machine = EM_X86_64,
+			.e_version = EV_CURRENT,
+			.e_entry = 0x400000 + offsetof(typeof(img), code),
+			.e_phoff = offsetof(typeof(img), ph),
+			.e_ehsize = sizeof(Elf64_Ehdr),
+			.e_phentsize = sizeof(Elf64_Phdr),
+			.e_phnum = 1,
+		},
+		.ph = {
+			.p_type = PT_LOAD,
+			.p_flags = PF_R | PF_X,
+			.p_vaddr = 0x400000,
+			.p_paddr = 0x400000,
+			.p_filesz = sizeof(img),
+			.p_memsz = sizeof(img),
+			.p_align = 4096,
+		},
+	};
+	int fd;
+
+	memcpy(img.code, code, sizeof(code));
+	snprintf(tiny_path, sizeof(tiny_path), "/tmp/fault_test-%d", (int)getpid());
+	fd = open(tiny_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	if (fd < 0 || write(fd, &img, sizeof(img)) != sizeof(img) || close(fd))
+		ksft_exit_fail_msg("%s: %s\n", tiny_path, strerror(errno));
+}
+
+/* The owner: opt in, report the descriptor, then die as the parent says. */
+static __attribute__((noreturn)) void owner_main(const struct owner *o, int go, int rdy)
+{
+	char *argv[] = { tiny_path, NULL }, *envp[] = { NULL };
+	char buf[16];
+	uint32_t n;
+	int fd, nth, len;
+	uint8_t c;
+
+	/* Copy every page now: no copy-on-write fault after arming. */
+	mlockall(MCL_CURRENT);
+	close(nth_fd);
+	fd = inbox_open(O_RDONLY | O_NONBLOCK | (o->cloexec ? O_CLOEXEC : 0), 0, 0600, 0);
+	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0 && fd >= 0)
+		fd = -EIO;
+	if (o->how == BY_EXEC &&
+	    (dup2(rdy, TINY_READY) != TINY_READY || dup2(go, TINY_GO) != TINY_GO))
+		fd = -EIO;
+	if (write(rdy, &fd, sizeof(fd)) != sizeof(fd) || fd < 0)
+		_exit(2);
+	for (;;) {
+		if (read(go, &n, sizeof(n)) != sizeof(n))
+			_exit(2);
+		len = snprintf(buf, sizeof(buf), "%u", n);
+		if (pwrite(nth, buf, len, 0) != len)
+			_exit(2);
+		if (o->how == BY_EXIT)
+			_exit(0);
+		execve(tiny_path, argv, envp);
+		c = EXEC_FAILED | errno;
+		if (pwrite(nth, "0", 1, 0) != 1 || write(rdy, &c, 1) != 1)
+			_exit(2);
+		/* The parent looks, then says go again, unarmed. */
+	}
+}
+
+static int setup_owner(struct ctx *x, const struct owner *o)
+{
+	int go[2], rdy[2], fd, pidfd, i, ret;
+	char path[64];
+
+	x->exec = o->how == BY_EXEC;
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	x->go = go[1];
+	if (pipe2(rdy, O_CLOEXEC)) {
+		close(go[0]);
+		return -errno;
+	}
+	x->rdy = rdy[0];
+	x->pid = fork();
+	if (x->pid == 0) {
+		close(x->go);
+		close(x->rdy);
+		owner_main(o, go[0], rdy[1]);
+	}
+	close(go[0]);
+	close(rdy[1]);
+	if (x->pid < 0)
+		return -errno;
+	x->owner = x->pid;
+	x->a = open(DEV, O_WRONLY | NONBLOCK | O_CLOEXEC);
+	if (x->a < 0)
+		return -errno;
+	if (read(x->rdy, &fd, sizeof(fd)) != sizeof(fd))
+		return -EPIPE;
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/fail-nth", (int)x->pid, (int)x->pid);
+	x->nth = open(path, O_RDONLY | O_CLOEXEC);
+	if (x->nth < 0)
+		return -errno;
+	if (o->held) {
+		pidfd = syscall(SYS_pidfd_open, x->pid, 0);
+		if (pidfd < 0)
+			return -errno;
+		x->b = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		close(pidfd);
+		if (x->b < 0)
+			return -errno;
+	}
+	for (i = 0; i < 2; i++) {
+		ret = send_msg(x, quota_fd, MBOX_SEND_TO_PID, x->pid);
+		if (ret)
+			return ret;
+		x->charged++;
+	}
+	if (!o->sync)
+		return 0;
+	x->spid = fork();
+	if (x->spid < 0)
+		return -errno;
+	if (x->spid == 0) {
+		char buf[MSG];
+
+		fd = open(DEV, O_WRONLY | O_CLOEXEC);
+		stamp_fill(buf, MSG, 1, 0);
+		ret = mb_sendx(fd, buf, MSG, MBOX_SEND_SYNC | MBOX_SEND_TO_PID, 0, x->pid, 0);
+		_exit(ret == -ESRCH ? 0 : 1);
+	}
+	return mb_wait_waiters(x->b, 1, -1) ? 0 : -EIO;
+}
+
+static const struct owner exits_alone = { .how = BY_EXIT };
+static const struct owner exits_held = { .how = BY_EXIT, .held = true, .sync = true };
+static const struct owner execs_cloexec = { .how = BY_EXEC, .cloexec = true };
+static const struct owner execs_held = { .how = BY_EXEC, .held = true, .sync = true };
+
+static int setup_exit_alone(struct ctx *x)
+{
+	return setup_owner(x, &exits_alone);
+}
+
+static int setup_exit_held(struct ctx *x)
+{
+	return setup_owner(x, &exits_held);
+}
+
+static int setup_exec_cloexec(struct ctx *x)
+{
+	return setup_owner(x, &execs_cloexec);
+}
+
+static int setup_exec_held(struct ctx *x)
+{
+	return setup_owner(x, &execs_held);
+}
+
+/* The inbox is dead, and what was queued to it is gone with it. */
+static void check_dead(struct ctx *x)
+{
+	struct mbox_stat st = { 0 };
+	bool woken = false;
+	char buf[MSG];
+	int ret, room;
+
+	x->dead_checked = true;
+	memset(buf, 0, sizeof(buf));
+	ret = mb_sendx(x->a, buf, MSG, MBOX_SEND_NONBLOCK | MBOX_SEND_TO_PID, 0, x->owner, 0);
+	CHECK(ret == -ESRCH, "a send by pid to the dead inbox: %d", ret);
+	if (x->b >= 0) {
+		CHECK(mb_stat(x->b, &st) == 0 &&
+		      st.state == (MBOX_STATE_INBOX | MBOX_STATE_DEAD) &&
+		      !st.queued && !st.queued_bytes && !st.waiting_senders,
+		      "the dead inbox: state %#x, %u queued, %u senders waiting",
+		      st.state, st.queued, st.waiting_senders);
+		woken = st.state & MBOX_STATE_DEAD && !st.waiting_senders;
+		ret = read(x->b, buf, sizeof(buf)) < 0 ? -errno : 0;
+		CHECK(ret == -EPIPE, "a read on the dead inbox: %d", ret);
+	}
+	if (x->spid > 0 && woken) {
+		ret = reap_status(&x->spid);
+		CHECK(ret == 0, "the synchronous sender did not fail with ESRCH (%d)", ret);
+	} else if (x->spid > 0) {
+		/* Still blocked (checked above): do not wait for it. */
+		kill_reap(&x->spid);
+	}
+	room = quota_probe();
+	CHECK(room == quota_room, "the quota user may queue %d messages, not %d: "
+	      "the dead inbox's are still charged", room, quota_room);
+}
+
+/* After a failed exec the inbox lives on, with every message queued. */
+static void undone_exec(struct ctx *x)
+{
+	struct mbox_stat st = { 0 };
+	int room = quota_probe();
+
+	CHECK(room == quota_room - (int)x->charged, "the quota user may queue %d "
+	      "messages, not %d", room, quota_room - (int)x->charged);
+	if (x->b >= 0)
+		CHECK(mb_stat(x->b, &st) == 0 && st.state == MBOX_STATE_INBOX &&
+		      st.queued == x->sent - x->taken + (x->spid > 0) &&
+		      st.waiting_senders == (x->spid > 0),
+		      "after a failed exec: state %#x, %u queued, %u senders waiting",
+		      st.state, st.queued, st.waiting_senders);
+	CHECK(send_msg(x, x->a, MBOX_SEND_TO_PID, x->owner) == 0,
+	      "a send by pid after a failed exec: %s", strerror(errno));
+}
+
+/*
+ * Tell the owner to die with its n-th site armed (on a retry after a failed
+ * exec: unarmed), and wait for the outcome.
+ */
+static int call_death(struct ctx *x)
+{
+	uint32_t n = x->stage++ ? 0 : cur_n;
+	siginfo_t si = { 0 };
+	char buf[16] = "";
+	uint8_t c;
+	ssize_t r;
+	int status;
+
+	if (write(x->go, &n, sizeof(n)) != sizeof(n))
+		return -EPIPE;
+	r = read(x->rdy, &c, 1);
+	if (r == 1 && (c & EXEC_FAILED)) {
+		/* The exec failed and returned: the owner lives, unarmed. */
+		x->fired = true;
+		return -(c & ~EXEC_FAILED);
+	}
+	if (r == 1) {
+		/* The new program runs: the inbox died with the exec. */
+		CHECK(c == 1, "the new program says %u", c);
+		check_dead(x);
+		CHECK(write(x->go, &c, 1) == 1, "go: %s", strerror(errno));
+	}
+	/* EOF: it exited, or died in an exec past the point of no return. */
+	if (waitid(P_PID, x->pid, &si, WEXITED | WNOWAIT))
+		return -errno;
+	if (n) {
+		CHECK(pread(x->nth, buf, sizeof(buf) - 1, 0) > 0, "the owner's fail-nth: %s",
+		      strerror(errno));
+		x->fired = atoi(buf) == 0;
+	}
+	status = reap_status(&x->pid);
+	if (r == 1)
+		CHECK(status == 1, "the new program ended with %d", status);
+	else if (status >= 1000 || (x->exec && status == (uint8_t)-ENOMEM))
+		/* Killed past exec's point of no return, or its write failed. */
+		x->killed = true;
+	else
+		CHECK(status == 0, "the owner ended with %d", status);
+	return 0;
+}
+
+static void verify_death(struct ctx *x)
+{
+	if (!x->dead_checked)
+		check_dead(x);
+}
+
 /*
  * Every entry point. Every MBOX_IOC_* command must have at least one entry
  * (checked at start), so a new command fails this test until it is here.
@@ -1061,12 +1699,20 @@ static const struct entry entries[] = {
 	      verify_close_producer, .once = true),
 	ENTRY("close ring consumer", 0, setup_ring, call_close_b, NULL,
 	      verify_ring_consumer_free, .once = true),
+	ENTRY("close ring observer", 0, setup_ring_observer, call_close_c, NULL,
+	      verify_close_observer, .once = true),
+	ENTRY("close mailbox, unlinked, last descriptor", 0, setup_mailbox_unlinked,
+	      call_close_a, NULL, verify_close_last, .once = true),
 	ENTRY("MBOX_IOC_INFO", MBOX_IOC_INFO, setup_mailbox, call_info, NULL,
 	      verify_mailbox),
 	ENTRY("MBOX_IOC_OPEN create", MBOX_IOC_OPEN, setup_mailbox_unbound,
 	      call_open_create, undone_create, verify_created),
 	ENTRY("MBOX_IOC_OPEN exclusive", MBOX_IOC_OPEN, setup_mailbox_unbound,
 	      call_open_excl, undone_create, verify_created),
+	ENTRY("MBOX_IOC_OPEN create unbounded", MBOX_IOC_OPEN, setup_mailbox_unbound,
+	      call_create_unbounded, undone_create, verify_created),
+	ENTRY("MBOX_IOC_OPEN create rendezvous", MBOX_IOC_OPEN, setup_mailbox_unbound,
+	      call_create_rendezvous, undone_create, verify_created),
 	ENTRY("MBOX_IOC_OPEN existing", MBOX_IOC_OPEN, setup_mailbox_unbound,
 	      call_open_existing, undone_mailbox, verify_open_existing),
 	ENTRY("MBOX_IOC_OPEN inbox (new)", MBOX_IOC_OPEN, setup_no_inbox,
@@ -1083,6 +1729,8 @@ static const struct entry entries[] = {
 	      verify_mailbox),
 	ENTRY("MBOX_IOC_SEND to a pid", MBOX_IOC_SEND, setup_inbox, call_send_pid, NULL,
 	      verify_inbox),
+	ENTRY("MBOX_IOC_SEND synchronous", MBOX_IOC_SEND, setup_sync_receiver,
+	      call_send_sync, undone_sync, verify_sync),
 	ENTRY("MBOX_IOC_RECV", MBOX_IOC_RECV, setup_mailbox, call_recv, undone_mailbox,
 	      verify_mailbox),
 	ENTRY("MBOX_IOC_STAT", MBOX_IOC_STAT, setup_mailbox, call_stat, NULL,
@@ -1119,22 +1767,41 @@ static const struct entry entries[] = {
 	      verify_mailbox),
 	ENTRY("write mailbox", 0, setup_mailbox, call_write, undone_mailbox,
 	      verify_mailbox),
+	ENTRY("read inbox", 0, setup_inbox, call_read_inbox, undone_inbox, verify_inbox),
 	ENTRY("read ring", 0, setup_ring, call_ring_read, NULL, verify_ring),
 	ENTRY("write ring", 0, setup_ring, call_write, NULL, verify_ring),
 	ENTRY("poll mailbox", 0, setup_mailbox, call_poll, NULL, verify_mailbox),
-	ENTRY("poll ring", 0, setup_ring, call_ring_poll, NULL, verify_ring),
+	ENTRY("poll inbox", 0, setup_inbox, call_poll_inbox, NULL, verify_inbox),
+	ENTRY("poll ring consumer", 0, setup_ring, call_ring_poll, NULL, verify_ring),
+	ENTRY("poll ring producer", 0, setup_ring, call_poll_producer, NULL, verify_ring),
 	ENTRY("epoll_ctl mailbox", 0, setup_epoll_mailbox, call_epoll_mailbox, NULL,
 	      verify_epoll_mailbox),
 	ENTRY("epoll_ctl ring", 0, setup_epoll_ring, call_epoll_ring, NULL,
 	      verify_epoll_ring),
+	ENTRY("mmap producer", 0, setup_ring, call_mmap_producer, undone_mmap,
+	      verify_mmap_producer),
 	ENTRY("mmap consumer", 0, setup_ring, call_mmap_consumer, undone_mmap,
 	      verify_mmap_consumer),
 	ENTRY("mmap observer", 0, setup_ring_observer, call_mmap_observer,
 	      undone_mmap, verify_mmap_observer),
-	ENTRY("munmap", 0, setup_ring_mapped, call_munmap, undone_munmap,
+	ENTRY("munmap producer", 0, setup_ring_producer_mapped, call_munmap,
+	      undone_munmap, verify_munmap_producer),
+	ENTRY("munmap consumer", 0, setup_ring_mapped, call_munmap, undone_munmap,
 	      verify_ring_consumer_free),
+	ENTRY("munmap observer", 0, setup_ring_observer_mapped, call_munmap,
+	      undone_munmap, verify_munmap_observer),
 	ENTRY("munmap part", 0, setup_ring_mapped, call_munmap_split, undone_munmap,
 	      verify_munmap_split),
+	ENTRY("inbox owner exits", 0, setup_exit_alone, call_death, NULL,
+	      verify_death, .child = true),
+	ENTRY("inbox owner exits, its inbox held here, a synchronous sender waiting", 0,
+	      setup_exit_held, call_death, NULL, verify_death, .child = true),
+	/* copy_strings() gives E2BIG when it cannot get a page of the new stack. */
+	ENTRY("inbox owner execs, descriptor close-on-exec", 0, setup_exec_cloexec,
+	      call_death, undone_exec, verify_death, .errno2 = E2BIG, .child = true),
+	ENTRY("inbox owner execs, descriptor kept, inbox held here, a synchronous "
+	      "sender waiting", 0, setup_exec_held, call_death, undone_exec,
+	      verify_death, .errno2 = E2BIG, .child = true),
 };
 
 #define NR_ENTRIES (sizeof(entries) / sizeof(entries[0]))
@@ -1143,12 +1810,13 @@ static void ctx_init(struct ctx *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->a = x->b = x->c = x->ep = -1;
+	x->go = x->rdy = x->nth = -1;
 }
 
 /* Walk one entry point's sites; true if every step held. */
 static bool walk(const struct entry *e)
 {
-	unsigned int failed = 0, absorbed = 0;
+	unsigned int failed = 0, absorbed = 0, killed = 0;
 	struct ctx x;
 	bool injected;
 	int ret, again;
@@ -1164,10 +1832,16 @@ static bool walk(const struct entry *e)
 			return false;
 		}
 
-		arm(cur_n);
-		ret = e->call(&x);
-		injected = fired();
-		disarm();
+		if (e->child) {
+			ret = e->call(&x);
+			injected = x.fired;
+			killed += x.killed;
+		} else {
+			arm(cur_n);
+			ret = e->call(&x);
+			injected = fired();
+			disarm();
+		}
 
 		if (!injected) {
 			/* Past the last site: the call must simply work. */
@@ -1196,6 +1870,9 @@ static bool walk(const struct entry *e)
 	CHECK(cur_n <= WALK_MAX, "still failing after %u sites", WALK_MAX);
 	ksft_print_msg("%s: %u sites, %u failed the call, %u absorbed\n",
 		       e->name, failed + absorbed, failed, absorbed);
+	if (killed)
+		ksft_print_msg("%s: %u of the absorbed killed the process in exec\n",
+			       e->name, killed);
 	sites_failed += failed;
 	sites_absorbed += absorbed;
 	return cur_ok;
@@ -1247,6 +1924,9 @@ int main(void)
 	ksft_test_result(every_command_covered(), "every command has an entry\n");
 
 	fi_setup();
+	atexit(quota_restore);
+	quota_setup();
+	tiny_setup();
 	prefault_stack();
 	/* No page fault (and its allocations) in the middle of a walked call. */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
