@@ -143,8 +143,9 @@ build_initramfs() {
 	mkdir -p "$root/mbox/examples/tree"
 	find "$out/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/mbox/examples/tree/" \;
 	[ -d "$out/installed/shared" ] && cp -r "$out"/installed/{shared,static,lib} "$root/mbox/examples/"
-	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/* \
-		$([ -d "$root/mbox/mqperf" ] && echo "$root"/mbox/mqperf/*)
+	local mqperf=()
+	[ -d "$root/mbox/mqperf" ] && mqperf=("$root"/mbox/mqperf/*)
+	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/* "${mqperf[@]}"
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
 }
 
