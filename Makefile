@@ -148,6 +148,7 @@ soak: deps
 
 # mbox against pipes, POSIX mqueues and the rest, on Debian 6.12 in QEMU with
 # 2 vCPUs (tools/bench/mbox-bench.c); BENCH_ARGS="-s 4 -r 7" runs longer.
+# Then the kernel's mq_perf_tests on its mqueue and on libmbox-mq.
 .PHONY: bench
 bench: deps
 	@$(MAKE) -s --no-print-directory all
@@ -167,7 +168,8 @@ help:
 	@echo '  fuzz           a long seeded fuzz in the VM (FUZZ_CALLS=$(FUZZ_CALLS), FUZZ_SEED=)'
 	@echo '  soak           a long kill-heavy soak in the VM (SOAK_MSGS=$(SOAK_MSGS) per producer)'
 	@echo '  bench          mbox-bench in a QEMU VM on 6.12: table, CSV and SVG chart'
-	@echo '                 in $(OUT)/bench (BENCH_ARGS="-s 4" for a longer run)'
+	@echo '                 in $(OUT)/bench (BENCH_ARGS="-s 4" for a longer run), and'
+	@echo '                 the kernel'"'"'s mq_perf_tests on its mqueue and on libmbox-mq'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  module         build mbox.ko against KDIR=$(KDIR)'
 	@echo '  module-debug   the same with -DDEBUG'

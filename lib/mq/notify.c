@@ -115,9 +115,17 @@ static void lock_path(const char *name, char *path, size_t size)
 	snprintf(path, size, "/dev/shm/.mbox-mq-notify-%016llx", (unsigned long long)h);
 }
 
-/* Take the cross-process lock of @name: the lock fd, -1 when there is no
+/*
+ * Take the cross-process lock of @name: the lock fd, -1 when there is no
  * place for it (the registration is then known to this process only), or
- * -EBUSY. */
+ * -EBUSY.
+ *
+ * Only EAGAIN is another holder: that is what F_OFD_SETLK gives on a
+ * conflict. A kernel built without CONFIG_FILE_LOCKING answers every lock
+ * request with EACCES (the stub in <linux/filelock.h>), and one older than
+ * 3.15 has no OFD locks (EINVAL); there is then no lock to be had, which is
+ * no reason to refuse the registration.
+ */
 static int take_lock(const char *name)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -134,7 +142,7 @@ static int take_lock(const char *name)
 	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return fd;
 	close(fd);
-	return errno == EAGAIN || errno == EACCES ? -EBUSY : -1;
+	return errno == EAGAIN ? -EBUSY : -1;
 }
 
 void mq__notify_unlink(const char *name)

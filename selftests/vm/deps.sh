@@ -7,7 +7,8 @@ set -euo pipefail
 
 # The test kernels: Debian 6.1 and the PREEMPT_RT kernels pinned by their
 # meta packages, and Debian 6.12, whose ABI name the linux-headers-6.12-amd64
-# meta package tells; the sources of the two debug kernels.
+# meta package tells; the sources of the two debug kernels. libpopt-dev
+# builds the kernel's mq_perf_tests for make bench.
 pkgs=(
 	build-essential gcc-multilib pkg-config libkmod-dev kmod sparse
 	linux-headers-amd64 linux-image-amd64 linux-headers-6.12-amd64
@@ -15,6 +16,7 @@ pkgs=(
 	linux-headers-6.12-rt-amd64 linux-image-6.12-rt-amd64
 	linux-source-6.1 linux-source-6.12 bc flex bison libelf-dev libssl-dev dwarves
 	qemu-system-x86 busybox-static cpio dkms mandoc man-db jq gnuplot-nox
+	libpopt-dev
 )
 
 installed() {

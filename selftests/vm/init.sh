@@ -9,7 +9,8 @@
 #   mboxvm.mode=shell   load the module and give a shell on the console
 #   mboxvm.mode=bench   load the module, run mbox-bench with the arguments of
 #                       mboxvm.bench (commas for spaces): its table to ttyS1,
-#                       its CSV to ttyS2
+#                       its CSV to ttyS2; then the kernel's mq_perf_tests,
+#                       on the kernel's mqueue and on libmbox-mq, to ttyS1
 # mboxvm.tests=a,b limits check to those tests.
 #
 # Results go to the second serial port (ttyS1), the kernel log to the first.
@@ -135,6 +136,22 @@ run_bench() {
 	result bench "$([ $rc = 0 ] && echo ok || echo "fail exit status $rc")"
 }
 
+# make bench: the kernel's mq_perf_tests (selftests.mk), linked against the
+# kernel's mqueue and then against libmbox-mq, one after the other, each
+# between begin and end lines as a test; the host's tools/bench/mq_perf.sh
+# reads their figures. Each run raises the /proc/sys/fs/mqueue limits and
+# puts them back when it ends.
+run_mq_perf() {
+	for t in mq_perf_tests_kernel mq_perf_tests; do
+		say "# mbox-vm: begin $t"
+		start=$(date +%s)
+		(cd /mbox/mqperf && exec ./"$t") >&3 2>&1 </dev/null
+		rc=$?
+		say "# mq_perf_tests: $t $(($(date +%s) - start)) s in the VM, exit status $rc"
+		say "# mbox-vm: end $t $rc"
+	done
+}
+
 case "$MODE" in
 check)
 	load
@@ -152,6 +169,7 @@ demo)
 bench)
 	load
 	run_bench
+	run_mq_perf
 	unload
 	;;
 shell)

@@ -7,8 +7,10 @@
 #                            a last line "N passed, N failed[, N skipped]"
 #   run.sh demo KERNEL       the demo program
 #   run.sh shell KERNEL      an interactive shell with the module loaded
-#   run.sh bench KERNEL      mbox-bench (BENCH_ARGS: its options); the table,
-#                            CSV and SVG chart go to $OUT/bench
+#   run.sh bench KERNEL      mbox-bench (BENCH_ARGS: its options), then the
+#                            kernel's mq_perf_tests on its mqueue and on
+#                            libmbox-mq; the table, CSV and SVG chart go to
+#                            $OUT/bench
 #
 # KERNEL is one of
 #   6.1, 6.12         Debian's packaged kernels
@@ -127,6 +129,12 @@ build_initramfs() {
 			cp "$out/selftests/mbox/$bin" "$root/mbox/tests/"
 		done <"$out/selftests/mbox/tests.data"
 	cp "$out"/bin/* "$out/selftests/vm/mbox-modload" "$root/usr/bin/"
+	# make bench: the kernel's mq_perf_tests, on its mqueue and on libmbox-mq.
+	if [ "$mode" = bench ]; then
+		mkdir -p "$root/mbox/mqperf"
+		cp "$out/selftests/mqueue/mq_perf_tests" "$out/selftests/mqueue/mq_perf_tests_kernel" \
+			"$root/mbox/mqperf/" || die "mq_perf_tests is not built (libpopt-dev); run 'make deps'"
+	fi
 	# A JSON parser, for the tests of mboxctl --json.
 	cp "$(command -v jq)" "$root/usr/bin/"
 	cp -d "$out"/lib/libmbox*.so.* "$root/usr/lib/"
@@ -135,7 +143,9 @@ build_initramfs() {
 	mkdir -p "$root/mbox/examples/tree"
 	find "$out/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/mbox/examples/tree/" \;
 	[ -d "$out/installed/shared" ] && cp -r "$out"/installed/{shared,static,lib} "$root/mbox/examples/"
-	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/*
+	local mqperf=()
+	[ -d "$root/mbox/mqperf" ] && mqperf=("$root"/mbox/mqperf/*)
+	copy_with_libs "$root"/usr/bin/* "$root"/mbox/tests/* "$root"/mbox/examples/tree/* "${mqperf[@]}"
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$work/initramfs.cpio"
 }
 
@@ -194,6 +204,9 @@ watch() {
 	test_timeout=${MBOX_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$top/selftests/mbox/settings")}
 	# Nothing for this long means the guest's own per-test timeout failed.
 	local idle_limit=$((test_timeout + 120))
+	# make bench: mq_perf_tests' 10^7 calls of test #1 print nothing for
+	# minutes (200 s with libmbox-mq on a quiet host).
+	[ "$mode" = bench ] && idle_limit=$((idle_limit > 1800 ? idle_limit : 1800))
 
 	# The demo shows only what the program prints.
 	local hide='^# mbox-vm: done'
@@ -328,7 +341,10 @@ run_bench() {
 	{
 		echo "# Debian $KVER, QEMU TCG -smp 2; host load average $load before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 		tr -d '\r' <"$work/results.log" | sed -n '/^mbox-bench: [0-9]* cases/,/^mbox-bench: .* in all/p'
+		"$top/tools/bench/mq_perf.sh" table "$work/results.log" || FAIL=$((FAIL + 1))
 	} >"$dir/bench.txt"
+	"$top/tools/bench/mq_perf.sh" csv "$work/results.log" >>"$dir/bench.csv" || true
+	sed -n '/^== The kernel.s mq_perf_tests/,$p' "$dir/bench.txt"
 	head -n 1 "$dir/bench.txt"
 	if [ "$FAIL" -eq 0 ] && "$top/tools/bench/chart.sh" "$dir/bench.csv" "$dir/bench.svg" \
 		"mbox-bench on Debian $KVER, QEMU TCG, 2 vCPUs"; then
