@@ -49,6 +49,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <linux/mbox.h>
@@ -103,6 +104,7 @@ struct shared {
 static struct shared *sh;	/* between guard pages */
 static uint64_t seed;
 static long page_size;
+static __thread int current_op = -1;	/* for the crash report */
 
 static size_t shared_len(void)
 {
@@ -190,24 +192,54 @@ static void check(const char *what, long ret, long max)
 
 /* Hostile values */
 
+/* Whether the kernel may write through @p without reaching our own state. */
+static bool pointer_harmless(const char *p, const char *good)
+{
+	return !p || p == good || (uintptr_t)p >> 63 || p == none_page ||
+	       (p >= edge_page && p <= edge_page + page_size) ||
+	       (p >= victim && p < victim + page_size);
+}
+
+/*
+ * A pointer for a call that asks for @want bytes at @good. Apart from @good
+ * itself, whose callers size @want to fit it, every pick is refused by the
+ * kernel or lands in a scratch page followed by PROT_NONE, so no transfer,
+ * however long, runs into memory the fuzzer uses. (A pick up to @want bytes
+ * below the edge page once let a LIST land on the shared counters and
+ * receives on thread stacks.)
+ */
 static void *pick_ptr(struct rng *r, char *good, size_t want)
 {
+	size_t back = want < (size_t)page_size ? want : (size_t)page_size;
+	char *p;
+
 	switch (below(r, 12)) {
 	case 0:
-		return NULL;
+		p = NULL;
+		break;
 	case 1:
-		return (void *)0xffff888000000000ULL;	/* kernel space */
-	case 2:
-		return (void *)(uintptr_t)rnd(r);
+		p = (char *)0xffff888000000000ULL;	/* kernel space */
+		break;
+	case 2:	/* anywhere in the kernel's half */
+		p = (char *)(uintptr_t)(rnd(r) | 1ULL << 63);
+		break;
 	case 3:
-		return none_page;
+		p = none_page;
+		break;
 	case 4:	/* straddles into PROT_NONE */
-		return edge_page + page_size - (want > 1 ? below(r, (uint32_t)want) : 0);
+		p = edge_page + page_size - (back > 1 ? below(r, (uint32_t)back) : 0);
+		break;
 	case 5:
-		return victim + below(r, (uint32_t)page_size);
+		p = victim + below(r, (uint32_t)page_size);
+		break;
 	default:
-		return good;
+		p = good;
+		break;
 	}
+	if (!pointer_harmless(p, good))
+		contract_broken("the fuzzer picked a pointer outside its scratch pages",
+				(long)(uintptr_t)p, 0);
+	return p;
 }
 
 static uint32_t pick_len(struct rng *r)
@@ -714,6 +746,51 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A worker that dies of a signal says where: the operation its thread was
+ * in and the faulting address, so that a replay of the seed can be aimed.
+ */
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+	unsigned long ip = 0;
+	char msg[160];
+	int len;
+
+#if defined(__x86_64__)
+	ip = ((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#else
+	(void)uc;
+#endif
+	len = snprintf(msg, sizeof(msg),
+		       "# fuzz: pid %d died of signal %d in operation %d, address %p, ip %#lx (on_crash at %p)\n",
+		       (int)getpid(), sig, current_op, si->si_addr, ip, (void *)on_crash);
+	if (len > 0 && write(STDOUT_FILENO, msg, (size_t)len) < 0)
+		len = 0;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* An alternate signal stack for the calling thread, for on_crash(). */
+static void crash_stack(void)
+{
+	stack_t ss = { .ss_size = 65536 };
+
+	ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp != MAP_FAILED)
+		sigaltstack(&ss, NULL);
+}
+
+static void report_crashes(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE };
+	struct sigaction sa = { .sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 struct interrupter {
 	pthread_t *tids;
 	int n;
@@ -725,6 +802,7 @@ static void *interrupt_thread(void *p)
 	struct interrupter *in = p;
 	int i;
 
+	crash_stack();
 	while (!atomic_load(&in->stop)) {
 		pause_ms(5);
 		for (i = 0; i < in->n; i++)
@@ -816,6 +894,7 @@ static void one_call(struct ctx *c, int in_child)
 	void *p;
 	long ret;
 
+	current_op = op;
 	if (!in_child)
 		sh->by_op[op]++;	/* racy, only a rough report */
 	memset(&arg, 0, sizeof(arg));
@@ -845,6 +924,13 @@ static void one_call(struct ctx *c, int in_child)
 		/* Never a command that exists, with a random argument. */
 		if (_IOC_TYPE(cmd) == MBOX_IOC_MAGIC && builder_of(cmd))
 			break;
+		/*
+		 * On a duplicate of its own: another thread may close the
+		 * slot's descriptor and reuse the number for another kind of
+		 * file (an epoll one answers unknown commands with EINVAL)
+		 * between the call and the check of what it was made on.
+		 */
+		fd = fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, FD_BASE);
 		ret = ioctl(fd, cmd, pick_ptr(r, arg.bytes, sizeof(arg)));
 		/*
 		 * Our magic with a command that does not exist, on a /dev/mbox
@@ -852,14 +938,20 @@ static void one_call(struct ctx *c, int in_child)
 		 * commands (FIONBIO, FIOCLEX...), and other descriptors (an
 		 * epoll one) have their own; those only must not misbehave.
 		 */
-		if (_IOC_TYPE(cmd) != MBOX_IOC_MAGIC || !is_mbox_fd(fd))
-			check("random ioctl", ret, 0x7fffffff);
-		else if (ret >= 0 || (errno != ENOTTY && errno != EBADF)) {
-			char what[64];
-			int err = errno;
+		{
+			int err = errno, mbox = fd >= 0 && is_mbox_fd(fd);
 
-			snprintf(what, sizeof(what), "unknown mbox ioctl %#lx", cmd);
-			contract_broken(what, ret, err);
+			if (fd >= 0)
+				close(fd);
+			errno = err;
+			if (_IOC_TYPE(cmd) != MBOX_IOC_MAGIC || !mbox) {
+				check("random ioctl", ret, 0x7fffffff);
+			} else if (ret >= 0 || (err != ENOTTY && err != EBADF)) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "unknown mbox ioctl %#lx", cmd);
+				contract_broken(what, ret, err);
+			}
 		}
 		break;
 	case OP_READ:
@@ -957,11 +1049,15 @@ struct thread_arg {
 	long calls;
 };
 
-static void *worker_thread(void *p)
+/* The worker's threads and its main thread meet here before any ends. */
+static pthread_barrier_t all_done;
+
+static void run_calls(struct thread_arg *ta)
 {
-	struct thread_arg *ta = p;
 	struct ctx c = { .r = { ta->seed | 1 } };
 	long i;
+
+	crash_stack();
 
 	/*
 	 * The buffer, then a canary page no call is given a length that
@@ -970,7 +1066,7 @@ static void *worker_thread(void *p)
 	 */
 	c.buf = guarded_map(BUF_SIZE + page_size, MAP_PRIVATE);
 	if (!c.buf)
-		return NULL;
+		return;
 	memset(c.buf + BUF_SIZE, CANARY, page_size);
 	for (i = 0; i < ta->calls; i++) {
 		one_call(&c, 0);
@@ -983,6 +1079,17 @@ static void *worker_thread(void *p)
 		}
 	}
 	guarded_unmap(c.buf, BUF_SIZE + page_size);
+}
+
+static void *worker_thread(void *p)
+{
+	run_calls(p);
+	/*
+	 * Stay alive until every thread is done: the interrupter signals
+	 * threads by pthread_t, which must not name a thread that has been
+	 * joined (pthread_kill(3): undefined behaviour).
+	 */
+	pthread_barrier_wait(&all_done);
 	return NULL;
 }
 
@@ -999,6 +1106,10 @@ static void worker(int w, int nthreads, long calls)
 		_exit(2);
 	for (i = 0; i < NR_SLOTS; i++)
 		atomic_store(&slots[i], -1);
+	if (pthread_barrier_init(&all_done, NULL, nthreads + 1))
+		_exit(2);
+	report_crashes();
+	crash_stack();
 	for (i = 0; i < nthreads; i++) {
 		ta[i].seed = seed ^ ((uint64_t)(w + 1) << 40) ^ ((uint64_t)(i + 1) << 20);
 		ta[i].calls = calls / nthreads;
@@ -1009,10 +1120,11 @@ static void worker(int w, int nthreads, long calls)
 	in.n = nthreads;
 	if (pthread_create(&it, NULL, interrupt_thread, &in))
 		_exit(2);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(tids[i], NULL);
+	pthread_barrier_wait(&all_done);
 	atomic_store(&in.stop, 1);
 	pthread_join(it, NULL);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
 	for (i = 0; i < NR_SLOTS; i++)
 		if (atomic_load(&slots[i]) >= 0)
 			close(atomic_load(&slots[i]));
