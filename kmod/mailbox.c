@@ -224,7 +224,13 @@ static void mbox_wake(struct mbox_mailbox *mb, struct mbox_wake *wake)
 		put_task_struct(wake->tasks[i]);
 	}
 	wake->nr = 0;
-	if (wake->poll && wq_has_sleeper(&mb->poll_wait))
+	/*
+	 * No barrier needed (as wq_has_sleeper() has): the events come from
+	 * a change made under mb->lock, and a poller queues itself before
+	 * it takes mb->lock to look (mbox_mailbox_poll()). So either it
+	 * looked after the change, or its entry is seen here.
+	 */
+	if (wake->poll && waitqueue_active(&mb->poll_wait))
 		wake_up_interruptible_poll(&mb->poll_wait, wake->poll);
 	wake->poll = 0;
 }
@@ -817,6 +823,8 @@ static void mbox_recv_done(struct mbox_mailbox *mb,
  * Fail early, before a message is built: a send that cannot go now and may
  * not wait gets EAGAIN even when the sender is short of quota, and no
  * buffer is allocated for it. mbox_send() checks again under the lock.
+ * Called when mbox_send_fast() says a send may not skip it, and when a
+ * message could not be built: its errors come before the builder's.
  */
 static int mbox_send_precheck(struct mbox_mailbox *mb, u32 len, bool nonblock,
 			      bool sync)
@@ -832,6 +840,36 @@ static int mbox_send_precheck(struct mbox_mailbox *mb, u32 len, bool nonblock,
 		ret = -EAGAIN;
 	spin_unlock(&mb->lock);
 	return ret;
+}
+
+/*
+ * May a send build its message before mbox_send_precheck()? So that a send
+ * takes mb->lock once, not twice. A blocking send may: the precheck fails
+ * it only on a dead or deserted mailbox, which mbox_send() finds as well.
+ * A non-blocking one may while a slot looks free (a hint, read without the
+ * lock; mbox_send() decides). Either way, a send whose message cannot be
+ * built (quota, memory, a bad buffer) asks mbox_send_precheck() then, so
+ * its errors still come first: mbox_send_failed().
+ */
+static bool mbox_send_fast(struct mbox_mailbox *mb, bool nonblock, bool sync)
+{
+	if (!nonblock)
+		return true;
+	if (sync)
+		return false;
+	if (mb->open_flags & MBOX_OPEN_UNBOUNDED)
+		return true;
+	/* A hint only, without the lock: see above. */
+	return data_race(READ_ONCE(mb->queued)) < mb->capacity;
+}
+
+/* The message for a send could not be built (@err): what the send returns. */
+static int mbox_send_failed(struct mbox_mailbox *mb, u32 len, bool nonblock,
+			    bool sync, int err)
+{
+	int ret = mbox_send_precheck(mb, len, nonblock, sync);
+
+	return ret ? ret : err;
 }
 
 static ktime_t *mbox_deadline(ktime_t *expires, bool timed, u64 timeout_ns)
@@ -928,15 +966,17 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, len, nonblock, sync);
-	if (ret)
-		return ret;
+	if (!mbox_send_fast(mb, nonblock, sync)) {
+		ret = mbox_send_precheck(mb, len, nonblock, sync);
+		if (ret)
+			return ret;
+	}
 	msg = mbox_msg_alloc(file, len, prio);
 	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+		return mbox_send_failed(mb, len, nonblock, sync, PTR_ERR(msg));
 	if (copy_from_user(msg->data, buf, len)) {
 		mbox_msg_put(msg);
-		return -EFAULT;
+		return mbox_send_failed(mb, len, nonblock, sync, -EFAULT);
 	}
 	ret = mbox_send(mb, msg, nonblock, sync, expires);
 	if (ret)
@@ -1267,15 +1307,17 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, len, nonblock, false);
-	if (ret)
-		return ret;
+	if (!mbox_send_fast(mb, nonblock, false)) {
+		ret = mbox_send_precheck(mb, len, nonblock, false);
+		if (ret)
+			return ret;
+	}
 	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
 	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+		return mbox_send_failed(mb, len, nonblock, false, PTR_ERR(msg));
 	if (!copy_from_iter_full(msg->data, len, from)) {
 		mbox_msg_put(msg);
-		return -EFAULT;
+		return mbox_send_failed(mb, len, nonblock, false, -EFAULT);
 	}
 	ret = mbox_send(mb, msg, nonblock, false, NULL);
 	if (ret) {
