@@ -110,6 +110,36 @@ u32 mbox_msg_overhead(void)
 	return sizeof(struct mbox_msg);
 }
 
+static struct kmem_cache *mbox_mailbox_cache;
+
+/*
+ * Give @mb its priority lists, before its first message is sent: every
+ * message queued in a mailbox was sent to it, so a mailbox with none has
+ * nothing to keep in them. Returns 0 or -ENOMEM.
+ */
+static int mbox_mailbox_lists(struct mbox_mailbox *mb)
+{
+	struct list_head *lists;
+	unsigned int prio;
+
+	/* Set once, under the lock: a stale NULL only costs an allocation. */
+	if (data_race(READ_ONCE(mb->msgs)))
+		return 0;
+	lists = kmalloc_array(MBOX_PRIO_MAX, sizeof(*lists), GFP_KERNEL_ACCOUNT);
+	if (!lists)
+		return -ENOMEM;
+	for (prio = 0; prio < MBOX_PRIO_MAX; prio++)
+		INIT_LIST_HEAD(&lists[prio]);
+	spin_lock(&mb->lock);
+	if (!mb->msgs) {
+		WRITE_ONCE(mb->msgs, lists);
+		lists = NULL;
+	}
+	spin_unlock(&mb->lock);
+	kfree(lists);
+	return 0;
+}
+
 /* Messages */
 
 /*
@@ -601,7 +631,7 @@ void mbox_mailbox_kill(struct mbox_mailbox *mb)
 		mbox_fail_sender(mb, &wake, w, -ESRCH);
 	list_for_each_entry_safe(w, tmp, &mb->receivers, node)
 		mbox_settle(mb, &wake, w, -EPIPE);
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+	for (prio = 0; mb->msgs && prio < MBOX_PRIO_MAX; prio++) {
 		list_for_each_entry_safe(msg, next, &mb->msgs[prio], node) {
 			mbox_unqueue(mb, msg);
 			list_add_tail(&msg->node, &dropped);
@@ -971,6 +1001,9 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 		if (ret)
 			return ret;
 	}
+	ret = mbox_mailbox_lists(mb);
+	if (ret)
+		return mbox_send_failed(mb, len, nonblock, sync, ret);
 	msg = mbox_msg_alloc(file, len, prio);
 	if (IS_ERR(msg))
 		return mbox_send_failed(mb, len, nonblock, sync, PTR_ERR(msg));
@@ -1312,6 +1345,9 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 		if (ret)
 			return ret;
 	}
+	ret = mbox_mailbox_lists(mb);
+	if (ret)
+		return mbox_send_failed(mb, len, nonblock, false, ret);
 	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
 	if (IS_ERR(msg))
 		return mbox_send_failed(mb, len, nonblock, false, PTR_ERR(msg));
@@ -1438,12 +1474,28 @@ void mbox_mailbox_release(struct mbox_obj *obj)
 
 	WARN_ON(!list_empty(&mb->senders) || !list_empty(&mb->syncs) ||
 		!list_empty(&mb->receivers));
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+	for (prio = 0; mb->msgs && prio < MBOX_PRIO_MAX; prio++) {
 		list_for_each_entry_safe(msg, tmp, &mb->msgs[prio], node)
 			mbox_msg_put(msg);
 	}
+	kfree(mb->msgs);
 	put_pid(mb->owner);
-	kfree(mb);
+	kmem_cache_free(mbox_mailbox_cache, mb);
+}
+
+/*
+ * Mailboxes and inboxes come from a cache of their own, sized to the
+ * structure (a kmalloc() would round it up to the next power of two).
+ */
+int __init mbox_mailbox_cache_init(void)
+{
+	mbox_mailbox_cache = KMEM_CACHE(mbox_mailbox, SLAB_ACCOUNT);
+	return mbox_mailbox_cache ? 0 : -ENOMEM;
+}
+
+void mbox_mailbox_cache_exit(void)
+{
+	kmem_cache_destroy(mbox_mailbox_cache);
 }
 
 struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
@@ -1451,9 +1503,8 @@ struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 					u32 msg_size)
 {
 	struct mbox_mailbox *mb;
-	unsigned int prio;
 
-	mb = kzalloc(sizeof(*mb), GFP_KERNEL_ACCOUNT);
+	mb = kmem_cache_zalloc(mbox_mailbox_cache, GFP_KERNEL_ACCOUNT);
 	if (!mb)
 		return NULL;
 	mbox_obj_init(&mb->obj, ops);
@@ -1461,8 +1512,6 @@ struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 	mb->capacity = capacity;
 	mb->msg_size = msg_size;
 	spin_lock_init(&mb->lock);
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++)
-		INIT_LIST_HEAD(&mb->msgs[prio]);
 	INIT_LIST_HEAD(&mb->senders);
 	INIT_LIST_HEAD(&mb->syncs);
 	INIT_LIST_HEAD(&mb->receivers);
