@@ -110,6 +110,36 @@ u32 mbox_msg_overhead(void)
 	return sizeof(struct mbox_msg);
 }
 
+static struct kmem_cache *mbox_mailbox_cache;
+
+/*
+ * Give @mb its priority lists, before its first message is sent: every
+ * message queued in a mailbox was sent to it, so a mailbox with none has
+ * nothing to keep in them. Returns 0 or -ENOMEM.
+ */
+static int mbox_mailbox_lists(struct mbox_mailbox *mb)
+{
+	struct list_head *lists;
+	unsigned int prio;
+
+	/* Set once, under the lock: a stale NULL only costs an allocation. */
+	if (data_race(READ_ONCE(mb->msgs)))
+		return 0;
+	lists = kmalloc_array(MBOX_PRIO_MAX, sizeof(*lists), GFP_KERNEL_ACCOUNT);
+	if (!lists)
+		return -ENOMEM;
+	for (prio = 0; prio < MBOX_PRIO_MAX; prio++)
+		INIT_LIST_HEAD(&lists[prio]);
+	spin_lock(&mb->lock);
+	if (!mb->msgs) {
+		WRITE_ONCE(mb->msgs, lists);
+		lists = NULL;
+	}
+	spin_unlock(&mb->lock);
+	kfree(lists);
+	return 0;
+}
+
 /* Messages */
 
 /*
@@ -224,7 +254,13 @@ static void mbox_wake(struct mbox_mailbox *mb, struct mbox_wake *wake)
 		put_task_struct(wake->tasks[i]);
 	}
 	wake->nr = 0;
-	if (wake->poll && wq_has_sleeper(&mb->poll_wait))
+	/*
+	 * No barrier needed (as wq_has_sleeper() has): the events come from
+	 * a change made under mb->lock, and a poller queues itself before
+	 * it takes mb->lock to look (mbox_mailbox_poll()). So either it
+	 * looked after the change, or its entry is seen here.
+	 */
+	if (wake->poll && waitqueue_active(&mb->poll_wait))
 		wake_up_interruptible_poll(&mb->poll_wait, wake->poll);
 	wake->poll = 0;
 }
@@ -595,7 +631,7 @@ void mbox_mailbox_kill(struct mbox_mailbox *mb)
 		mbox_fail_sender(mb, &wake, w, -ESRCH);
 	list_for_each_entry_safe(w, tmp, &mb->receivers, node)
 		mbox_settle(mb, &wake, w, -EPIPE);
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+	for (prio = 0; mb->msgs && prio < MBOX_PRIO_MAX; prio++) {
 		list_for_each_entry_safe(msg, next, &mb->msgs[prio], node) {
 			mbox_unqueue(mb, msg);
 			list_add_tail(&msg->node, &dropped);
@@ -817,6 +853,8 @@ static void mbox_recv_done(struct mbox_mailbox *mb,
  * Fail early, before a message is built: a send that cannot go now and may
  * not wait gets EAGAIN even when the sender is short of quota, and no
  * buffer is allocated for it. mbox_send() checks again under the lock.
+ * Called when mbox_send_fast() says a send may not skip it, and when a
+ * message could not be built: its errors come before the builder's.
  */
 static int mbox_send_precheck(struct mbox_mailbox *mb, u32 len, bool nonblock,
 			      bool sync)
@@ -832,6 +870,36 @@ static int mbox_send_precheck(struct mbox_mailbox *mb, u32 len, bool nonblock,
 		ret = -EAGAIN;
 	spin_unlock(&mb->lock);
 	return ret;
+}
+
+/*
+ * May a send build its message before mbox_send_precheck()? So that a send
+ * takes mb->lock once, not twice. A blocking send may: the precheck fails
+ * it only on a dead or deserted mailbox, which mbox_send() finds as well.
+ * A non-blocking one may while a slot looks free (a hint, read without the
+ * lock; mbox_send() decides). Either way, a send whose message cannot be
+ * built (quota, memory, a bad buffer) asks mbox_send_precheck() then, so
+ * its errors still come first: mbox_send_failed().
+ */
+static bool mbox_send_fast(struct mbox_mailbox *mb, bool nonblock, bool sync)
+{
+	if (!nonblock)
+		return true;
+	if (sync)
+		return false;
+	if (mb->open_flags & MBOX_OPEN_UNBOUNDED)
+		return true;
+	/* A hint only, without the lock: see above. */
+	return data_race(READ_ONCE(mb->queued)) < mb->capacity;
+}
+
+/* The message for a send could not be built (@err): what the send returns. */
+static int mbox_send_failed(struct mbox_mailbox *mb, u32 len, bool nonblock,
+			    bool sync, int err)
+{
+	int ret = mbox_send_precheck(mb, len, nonblock, sync);
+
+	return ret ? ret : err;
 }
 
 static ktime_t *mbox_deadline(ktime_t *expires, bool timed, u64 timeout_ns)
@@ -928,15 +996,20 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, len, nonblock, sync);
+	if (!mbox_send_fast(mb, nonblock, sync)) {
+		ret = mbox_send_precheck(mb, len, nonblock, sync);
+		if (ret)
+			return ret;
+	}
+	ret = mbox_mailbox_lists(mb);
 	if (ret)
-		return ret;
+		return mbox_send_failed(mb, len, nonblock, sync, ret);
 	msg = mbox_msg_alloc(file, len, prio);
 	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+		return mbox_send_failed(mb, len, nonblock, sync, PTR_ERR(msg));
 	if (copy_from_user(msg->data, buf, len)) {
 		mbox_msg_put(msg);
-		return -EFAULT;
+		return mbox_send_failed(mb, len, nonblock, sync, -EFAULT);
 	}
 	ret = mbox_send(mb, msg, nonblock, sync, expires);
 	if (ret)
@@ -1267,15 +1340,20 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 
 	if (len > mb->msg_size)
 		return -EMSGSIZE;
-	ret = mbox_send_precheck(mb, len, nonblock, false);
+	if (!mbox_send_fast(mb, nonblock, false)) {
+		ret = mbox_send_precheck(mb, len, nonblock, false);
+		if (ret)
+			return ret;
+	}
+	ret = mbox_mailbox_lists(mb);
 	if (ret)
-		return ret;
+		return mbox_send_failed(mb, len, nonblock, false, ret);
 	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
 	if (IS_ERR(msg))
-		return PTR_ERR(msg);
+		return mbox_send_failed(mb, len, nonblock, false, PTR_ERR(msg));
 	if (!copy_from_iter_full(msg->data, len, from)) {
 		mbox_msg_put(msg);
-		return -EFAULT;
+		return mbox_send_failed(mb, len, nonblock, false, -EFAULT);
 	}
 	ret = mbox_send(mb, msg, nonblock, false, NULL);
 	if (ret) {
@@ -1396,12 +1474,28 @@ void mbox_mailbox_release(struct mbox_obj *obj)
 
 	WARN_ON(!list_empty(&mb->senders) || !list_empty(&mb->syncs) ||
 		!list_empty(&mb->receivers));
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++) {
+	for (prio = 0; mb->msgs && prio < MBOX_PRIO_MAX; prio++) {
 		list_for_each_entry_safe(msg, tmp, &mb->msgs[prio], node)
 			mbox_msg_put(msg);
 	}
+	kfree(mb->msgs);
 	put_pid(mb->owner);
-	kfree(mb);
+	kmem_cache_free(mbox_mailbox_cache, mb);
+}
+
+/*
+ * Mailboxes and inboxes come from a cache of their own, sized to the
+ * structure (a kmalloc() would round it up to the next power of two).
+ */
+int __init mbox_mailbox_cache_init(void)
+{
+	mbox_mailbox_cache = KMEM_CACHE(mbox_mailbox, SLAB_ACCOUNT);
+	return mbox_mailbox_cache ? 0 : -ENOMEM;
+}
+
+void mbox_mailbox_cache_exit(void)
+{
+	kmem_cache_destroy(mbox_mailbox_cache);
 }
 
 struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
@@ -1409,9 +1503,8 @@ struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 					u32 msg_size)
 {
 	struct mbox_mailbox *mb;
-	unsigned int prio;
 
-	mb = kzalloc(sizeof(*mb), GFP_KERNEL_ACCOUNT);
+	mb = kmem_cache_zalloc(mbox_mailbox_cache, GFP_KERNEL_ACCOUNT);
 	if (!mb)
 		return NULL;
 	mbox_obj_init(&mb->obj, ops);
@@ -1419,8 +1512,6 @@ struct mbox_mailbox *mbox_mailbox_alloc(const struct mbox_obj_ops *ops,
 	mb->capacity = capacity;
 	mb->msg_size = msg_size;
 	spin_lock_init(&mb->lock);
-	for (prio = 0; prio < MBOX_PRIO_MAX; prio++)
-		INIT_LIST_HEAD(&mb->msgs[prio]);
 	INIT_LIST_HEAD(&mb->senders);
 	INIT_LIST_HEAD(&mb->syncs);
 	INIT_LIST_HEAD(&mb->receivers);

@@ -32,7 +32,12 @@ struct mbox_mailbox {
 	struct hlist_node inbox_node;
 
 	spinlock_t lock;		/* protects everything below */
-	struct list_head msgs[MBOX_PRIO_MAX];	/* queued, oldest first */
+	/*
+	 * Queued messages, oldest first, one list per priority: an array of
+	 * MBOX_PRIO_MAX heads, allocated by the first send (so that an empty
+	 * mailbox stays small); NULL until then, when nothing can be queued.
+	 */
+	struct list_head *msgs;
 	unsigned long prio_map;		/* bit p set: msgs[p] not empty */
 	u32 queued;
 	u64 queued_bytes;

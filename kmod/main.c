@@ -563,9 +563,12 @@ static int __init mbox_init(void)
 {
 	int ret;
 
-	ret = mbox_registry_init();
+	ret = mbox_mailbox_cache_init();
 	if (ret)
 		goto err;
+	ret = mbox_registry_init();
+	if (ret)
+		goto err_cache;
 	ret = misc_register(&mbox_misc);
 	if (ret)
 		goto err_registry;
@@ -573,6 +576,8 @@ static int __init mbox_init(void)
 
 err_registry:
 	mbox_registry_exit();
+err_cache:
+	mbox_mailbox_cache_exit();
 err:
 	pr_err("cannot load: %d\n", ret);
 	return ret;
@@ -582,6 +587,7 @@ static void __exit mbox_exit(void)
 {
 	misc_deregister(&mbox_misc);
 	mbox_registry_exit();
+	mbox_mailbox_cache_exit();
 }
 
 module_init(mbox_init);

@@ -230,6 +230,9 @@ struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
 
 /* Bytes of header a queued message has besides its payload (mailbox.c). */
 u32 mbox_msg_overhead(void);
+/* The mailboxes' slab cache, made at load and destroyed at unload. */
+int mbox_mailbox_cache_init(void);
+void mbox_mailbox_cache_exit(void);
 
 /* Rings (ring.c). */
 struct mbox_ring_open;

@@ -49,6 +49,7 @@
 /* Where the shared words sit in each side's page. */
 #define MBOX_RING_POS_OFF	0
 #define MBOX_RING_WAKEUP_OFF	128	/* away from pos, even with 128-byte lines */
+#define MBOX_RING_POLLERS_OFF	256	/* the consumer page only: see below */
 #define MBOX_RING_SIZE_DEFAULT	65536
 /* The least room a producer's descriptor polls writable for: a small record. */
 #define MBOX_RING_MIN_REC	(2 * MBOX_RING_ALIGN)
@@ -66,6 +67,7 @@ struct mbox_ring {
 	struct page **pages;		/* consumer, producer, then data pages */
 	void *base;			/* the vmap */
 	u32 *cons_pos, *cons_wakeup;	/* in the consumer page */
+	u32 *cons_pollers;		/* likewise: mbox_ring_pollers_seen() */
 	u32 *prod_pos, *prod_wakeup;	/* in the producer page */
 	u8 *data;			/* size bytes, then the same again */
 	struct mbox_user *charged;	/* pays for the memory */
@@ -259,6 +261,54 @@ static bool mbox_ring_arm(struct mbox_ring *ring, u32 role, u32 need)
 }
 
 /*
+ * The consumer's pollers word says whether the consumer must set its
+ * wakeup word when it finds the ring empty but does not wait itself (a
+ * non-blocking call). Only a poll or epoll waiter needs that: it is woken
+ * through the wakeup word, and an edge-triggered one only if the word is
+ * set when it next finds the ring empty, by whoever finds it so. The kernel
+ * sets the pollers word while such a waiter may be queued on the
+ * consumer's side and clears it once the queue is found empty, so that a
+ * consumer that polls the ring without blocking never makes its producer
+ * call into the kernel. The kernel only writes it and never acts on it: a
+ * consumer that scribbles on it can miss only its own wake-ups.
+ *
+ * Why no waiter is hidden: the consumer's two words are cleared only with
+ * the queue's lock held and the queue empty (mbox_ring_cons_idle()), and
+ * every waiter queues itself, under that lock, before it sets them. Called
+ * by poll() after poll_wait() queued it: if a clear ran before that, the
+ * lock orders it before our look at the word.
+ */
+static void mbox_ring_pollers_seen(struct mbox_ring *ring)
+{
+	wait_queue_head_t *q = &ring->cons_wait;
+	unsigned long flags;
+
+	if (READ_ONCE(*ring->cons_pollers))
+		return;
+	spin_lock_irqsave(&q->lock, flags);
+	WRITE_ONCE(*ring->cons_pollers, 1);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/*
+ * If nobody waits on the consumer's side any more, clear its wakeup and
+ * pollers words: a consumer that is not asleep must not cost its producer
+ * a wake call. See mbox_ring_pollers_seen().
+ */
+static void mbox_ring_cons_idle(struct mbox_ring *ring)
+{
+	wait_queue_head_t *q = &ring->cons_wait;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (list_empty(&q->head)) {
+		WRITE_ONCE(*ring->cons_wakeup, 0);
+		WRITE_ONCE(*ring->cons_pollers, 0);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/*
  * Wake the sleepers and pollers of the side of @role. Its word is cleared
  * first: a sleeper that finds nothing to do sets it again before it sleeps
  * again (see mbox_ring_sleep()).
@@ -271,6 +321,8 @@ static void mbox_ring_wake(struct mbox_ring *ring, u32 role)
 	} else {
 		WRITE_ONCE(*ring->cons_wakeup, 0);
 		wake_up_interruptible_poll(&ring->cons_wait, EPOLLIN | EPOLLRDNORM);
+		/* The sleepers woken left the queue; pollers stay. */
+		mbox_ring_cons_idle(ring);
 	}
 	atomic64_inc(&ring->wakeups);
 }
@@ -362,6 +414,9 @@ static int mbox_ring_sleep(struct mbox_ring *ring, u32 role, u32 need,
 		atomic_dec(&ring->sleepers);
 	}
 	finish_wait(queue, &wait);
+	/* Not woken (or woken, and now looking): its request is void. */
+	if (role == MBOX_RING_CONSUMER)
+		mbox_ring_cons_idle(ring);
 	return ret;
 }
 
@@ -385,8 +440,21 @@ static int mbox_ring_wait_for(struct mbox_ring *ring, u32 role, u32 need,
 			/*
 			 * Ask to be woken all the same, and look once more:
 			 * edge-triggered epoll relies on EAGAIN meaning a
-			 * wake-up will come.
+			 * wake-up will come. A producer's word also tells
+			 * poll() the room it waits for, so a producer always
+			 * asks.
 			 */
+			/*
+			 * A consumer asks only for its pollers: with none
+			 * queued, nobody would sleep on the request. No
+			 * barrier: one queued before this call is seen, one
+			 * queued meanwhile asks for itself
+			 * (mbox_ring_pollers_seen()).
+			 */
+			if (role == MBOX_RING_CONSUMER &&
+			    /* See above. */
+			    !waitqueue_active(&ring->cons_wait))
+				return mbox_ring_errno(state);
 			mbox_ring_arm(ring, role, need);
 			return mbox_ring_errno(mbox_ring_check(ring, role, need,
 							       pos));
@@ -532,6 +600,9 @@ static __poll_t mbox_ring_poll(struct mbox_obj *obj, struct file *file,
 
 	side = role == MBOX_RING_PRODUCER ? MBOX_RING_PRODUCER : MBOX_RING_CONSUMER;
 	poll_wait(file, mbox_ring_queue(ring, side), pt);
+	/* Queued now (and until poll() returns, or epoll lets go). */
+	if (side == MBOX_RING_CONSUMER && !poll_does_not_wait(pt))
+		mbox_ring_pollers_seen(ring);
 	if (side == MBOX_RING_PRODUCER)
 		need = max_t(u32, READ_ONCE(*ring->prod_wakeup), MBOX_RING_MIN_REC);
 
@@ -875,6 +946,7 @@ static int mbox_ring_map(struct mbox_ring *ring)
 
 	ring->cons_pos = ring->base + MBOX_RING_POS_OFF;
 	ring->cons_wakeup = ring->base + MBOX_RING_WAKEUP_OFF;
+	ring->cons_pollers = ring->base + MBOX_RING_POLLERS_OFF;
 	ring->prod_pos = ring->base + PAGE_SIZE + MBOX_RING_POS_OFF;
 	ring->prod_wakeup = ring->base + PAGE_SIZE + MBOX_RING_WAKEUP_OFF;
 	ring->data = ring->base + 2 * PAGE_SIZE;
@@ -963,6 +1035,7 @@ void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout)
 	layout->data_off = 2 * PAGE_SIZE;
 	layout->pos_off = MBOX_RING_POS_OFF;
 	layout->wakeup_off = MBOX_RING_WAKEUP_OFF;
+	layout->pollers_off = MBOX_RING_POLLERS_OFF;
 }
 
 /*

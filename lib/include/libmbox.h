@@ -492,7 +492,9 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
  * The record stays until mbox_ring_release(); peeking again returns it
  * again. A non-blocking peek that finds the ring empty asks the producer
  * to wake the next waiter, so that poll and epoll (edge-triggered too)
- * report the next record.
+ * report the next record; it asks only while a poll or epoll waiter is
+ * queued on the descriptor (the kernel says so in the ring), so a consumer
+ * that polls the ring without blocking costs the producer no wake call.
  * Return: the payload's length, or -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE (no
  * producer will come, and the ring is empty), -EBADMSG (the record's
  * header is inconsistent), -EUCLEAN, -EBADF, -EOPNOTSUPP, -EINVAL (a flag

@@ -32,6 +32,7 @@ struct mbox_ring {
 	/* The three mappings: consumer page, producer page, data (twice). */
 	void *cons_map, *prod_map, *data_map;
 	uint32_t *cons_pos, *cons_wakeup;
+	uint32_t *cons_pollers;		/* NULL from a kernel without it */
 	uint32_t *prod_pos, *prod_wakeup;
 	uint8_t *data;
 	uint32_t mask;
@@ -80,6 +81,8 @@ static int map_ring(struct mbox_ring *r)
 	}
 	r->cons_pos = (uint32_t *)((char *)r->cons_map + l->pos_off);
 	r->cons_wakeup = (uint32_t *)((char *)r->cons_map + l->wakeup_off);
+	r->cons_pollers = l->pollers_off ?
+			  (uint32_t *)((char *)r->cons_map + l->pollers_off) : NULL;
 	r->prod_pos = (uint32_t *)((char *)r->prod_map + l->pos_off);
 	r->prod_wakeup = (uint32_t *)((char *)r->prod_map + l->wakeup_off);
 	r->data = r->data_map;
@@ -432,6 +435,14 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 		if (prod != r->local)
 			break;
 		if (flags & MBOX_RING_IO_NONBLOCK) {
+			/*
+			 * Only a poll or epoll waiter needs the request; with
+			 * none queued (the kernel's pollers word is 0), a
+			 * consumer that polls the ring costs the producer no
+			 * wake call. One queued later asks for itself.
+			 */
+			if (r->cons_pollers && !ring_load_relaxed(r->cons_pollers))
+				return -EAGAIN;
 			arm(r->cons_wakeup, MBOX_RING_NEED_WAKEUP, false);
 			prod = ring_load_acquire(r->prod_pos);
 			if (prod != r->local)

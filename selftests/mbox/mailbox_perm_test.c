@@ -369,6 +369,66 @@ static int byte_quota(const char *prefix)
 	return 0;
 }
 
+/*
+ * As ALICE, with a byte quota of one 100-byte message: the mailbox's own
+ * errors come before the quota's, and before a bad buffer's, whichever
+ * path a send takes (a blocking or a non-blocking one; ioctl or write()).
+ */
+static int quota_comes_last(const char *prefix)
+{
+	char name[MBOX_NAME_MAX + 1], buf[100] = { 0 };
+	char *bad = fault_area(0, 100);
+	int full, other, deserted;
+
+	snprintf(name, sizeof(name), "%s-%d", prefix, 8);
+	full = mb_create(name, 1, 100);
+	snprintf(name, sizeof(name), "%s-%d", prefix, 9);
+	other = mb_create(name, 16, 100);
+	deserted = mb_open(name, O_WRONLY, 0, 0, 0, 0);
+	if (!bad || full < 0 || other < 0 || deserted < 0)
+		return 10;
+	if (mb_send(full, buf, 100, 0, 0))
+		return 11;
+	/* The quota is spent. */
+	if (mb_send(other, buf, 100, MBOX_SEND_NONBLOCK, 0) != -EDQUOT ||
+	    mb_send(other, buf, 100, 0, 0) != -EDQUOT)
+		return 12;
+	/* Full, and the send may not wait: EAGAIN, not EDQUOT. */
+	if (mb_send(full, buf, 100, MBOX_SEND_NONBLOCK, 0) != -EAGAIN)
+		return 13;
+	if (fcntl(full, F_SETFL, O_NONBLOCK) ||
+	    write(full, buf, 100) != -1 || errno != EAGAIN)
+		return 14;
+	/* Nobody can ever receive: EPIPE, not EDQUOT, not EFAULT. */
+	if (mb_unlink(name))
+		return 15;
+	close(other);
+	if (mb_send(deserted, buf, 100, 0, 0) != -EPIPE ||
+	    mb_send(deserted, buf, 100, MBOX_SEND_NONBLOCK, 0) != -EPIPE ||
+	    write(deserted, buf, 100) != -1 || errno != EPIPE)
+		return 16;
+	if (mb_recv(full, buf, sizeof(buf), 0, 0, NULL) != 100)
+		return 17;
+	if (mb_send(deserted, bad, 100, 0, 0) != -EPIPE ||
+	    write(deserted, bad, 100) != -1 || errno != EPIPE)
+		return 18;
+	close(deserted);
+	snprintf(name, sizeof(name), "%s-%d", prefix, 8);
+	mb_unlink(name);
+	close(full);
+	return 0;
+}
+
+TEST_F(quota, mailbox_errors_before_quota)
+{
+	uint32_t per_msg = slab_class(100 + overhead());
+
+	ASSERT_LT(0, overhead());
+	ASSERT_EQ(0, param_write("user_bytes_max",
+				 per_msg + slab_class(overhead()) / 2));
+	EXPECT_EQ(0, as_user(ALICE, STAFF, quota_comes_last, self->prefix));
+}
+
 TEST_F(quota, bytes)
 {
 	/* A message counts its header, rounded up to its slab class. */

@@ -765,6 +765,140 @@ TEST_F(rb, rearming_waiters_keep_the_smaller_need)
 	close(cons);
 }
 
+/* The consumer's wakeup and pollers words, through an observer's mapping. */
+static uint32_t cons_word(const struct word_view *v, uint32_t off)
+{
+	return __atomic_load_n((uint32_t *)(v->map + v->layout.cons_off + off),
+			       __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A consumer that polls the ring without blocking, mapped or through
+ * read(), is never asleep: the producer must make no wake call for it.
+ */
+TEST_F(rb, polling_consumer_costs_no_wake_call)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct mbox_ring_counters pc;
+	struct mbox_ring_stat st;
+	struct word_view v;
+	char buf[64];
+	int i, cons;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, word_view_open(&v, self->name));
+	EXPECT_NE(0, v.layout.pollers_off);
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+		ASSERT_EQ(0, mbox_ring_push(p, "poll", 4, 0, 0));
+		ASSERT_EQ(4, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	}
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	mbox_ring_close(c);
+	cons = ring_open(self->name, O_RDWR | O_NONBLOCK, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
+	ASSERT_LE(0, cons);
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(-1, read(cons, buf, sizeof(buf)));
+		ASSERT_EQ(EAGAIN, errno);
+		ASSERT_EQ(0, mbox_ring_push(p, "read", 4, 0, 0));
+		ASSERT_EQ(4, read(cons, buf, sizeof(buf)));
+	}
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	mbox_ring_counters(p, &pc);
+	EXPECT_EQ(0, pc.wakeups);
+	ASSERT_EQ(0, ring_stat(self->obs, &st));
+	EXPECT_EQ(0, st.wakeups);
+	close(cons);
+	word_view_close(&v);
+	mbox_ring_close(p);
+}
+
+/*
+ * An epoll waiter makes a non-blocking consumer ask to be woken (the
+ * pollers word says one is queued); once it is gone, the next wake call
+ * finds nobody queued and clears both words, and asking stops.
+ */
+TEST_F(rb, pollers_word_follows_the_epoll_waiter)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct mbox_ring_counters pc;
+	struct word_view v;
+	char buf[64];
+	int ep;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, word_view_open(&v, self->name));
+	EXPECT_EQ(0, cons_word(&v, v.layout.pollers_off));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, mbox_ring_fd(c), &ev));
+	EXPECT_NE(0, cons_word(&v, v.layout.pollers_off));
+	ASSERT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(MBOX_RING_NEED_WAKEUP, cons_word(&v, v.layout.wakeup_off));
+	/* The waiter goes; the word it set still costs one wake call. */
+	close(ep);
+	ASSERT_EQ(0, mbox_ring_push(p, "one", 3, 0, 0));
+	mbox_ring_counters(p, &pc);
+	EXPECT_EQ(1, pc.wakeups);
+	EXPECT_EQ(0, cons_word(&v, v.layout.pollers_off));
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	ASSERT_EQ(3, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	ASSERT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	ASSERT_EQ(0, mbox_ring_push(p, "two", 3, 0, 0));
+	mbox_ring_counters(p, &pc);
+	EXPECT_EQ(1, pc.wakeups);
+	word_view_close(&v);
+	mbox_ring_close(p);
+	mbox_ring_close(c);
+}
+
+/*
+ * A consumer that stops waiting without being woken (its wait timed out)
+ * withdraws its request; one still asleep keeps it, whatever another
+ * thread of its side does without blocking meanwhile.
+ */
+TEST_F(rb, request_lasts_as_long_as_the_sleeper)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct wait_arg w = { .need = 0 };
+	struct mbox_ring_counters pc;
+	struct word_view v;
+	char buf[64];
+	pthread_t t;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, word_view_open(&v, self->name));
+	ASSERT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT, MS));
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	ASSERT_EQ(0, mbox_ring_push(p, "late", 4, 0, 0));
+	mbox_ring_counters(p, &pc);
+	EXPECT_EQ(0, pc.wakeups);
+	ASSERT_EQ(4, mbox_ring_pop(c, buf, sizeof(buf), 0, 0));
+
+	w.fd = mbox_ring_fd(c);
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(MBOX_RING_NEED_WAKEUP, cons_word(&v, v.layout.wakeup_off));
+	ASSERT_EQ(0, mbox_ring_push(p, "wake", 4, 0, 0));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, w.ret);
+	mbox_ring_counters(p, &pc);
+	EXPECT_EQ(1, pc.wakeups);
+	EXPECT_EQ(0, cons_word(&v, v.layout.wakeup_off));
+	word_view_close(&v);
+	mbox_ring_close(p);
+	mbox_ring_close(c);
+}
+
 TEST_F(rb, each_flag_family_refuses_the_others)
 {
 	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);

@@ -68,7 +68,12 @@ TEST_F(ring, layout)
 	EXPECT_LE(l->data_off + 2 * l->data_size, l->mmap_size);
 	EXPECT_LE(64, l->wakeup_off > l->pos_off ? l->wakeup_off - l->pos_off
 						 : l->pos_off - l->wakeup_off);
-	EXPECT_EQ(0, l->__pad);
+	/* The pollers word: in the consumer page, on a line of its own. */
+	EXPECT_LE(64, l->pollers_off > l->wakeup_off ? l->pollers_off - l->wakeup_off
+						    : l->wakeup_off - l->pollers_off);
+	EXPECT_LE(64, l->pollers_off > l->pos_off ? l->pollers_off - l->pos_off
+						  : l->pos_off - l->pollers_off);
+	EXPECT_GE(PAGE - 4, l->pollers_off);
 
 	ASSERT_EQ(0, ioctl(self->prod, MBOX_IOC_INFO, &info));
 	EXPECT_NE(0, info.features & MBOX_FEAT_RING);

@@ -561,7 +561,8 @@ struct mbox_list {
  * returns in struct mbox_ring_layout; never assume them:
  *
  *   cons_off  +-----------------+  written by the consumer only: cons pos,
- *             | consumer page   |  cons wakeup. The producer maps it
+ *             | consumer page   |  cons wakeup (the kernel writes the
+ *             |                 |  pollers word). The producer maps it
  *   prod_off  +-----------------+  read-only. Written by the producer only:
  *             | producer page   |  prod pos, prod wakeup; read-only for
  *   data_off  +-----------------+  the consumer.
@@ -617,6 +618,19 @@ struct mbox_list {
  * itself before it waits: a non-blocking read() or write() that fails with
  * EAGAIN does so, and so does libmbox whenever a non-blocking call finds
  * the ring empty (consumer) or full (producer).
+ *
+ * A consumer that is not asleep costs its producer no wake call: the
+ * consumer page holds, at pollers_off, a word the kernel sets (nonzero)
+ * while a poll or epoll waiter may be queued on the consumer's side, and
+ * clears once none is. While it is 0, a consumer's non-blocking call that
+ * finds the ring empty need not set its wakeup word (a non-blocking read()
+ * does not, nor does libmbox): no waiter would sleep on the request, and
+ * a waiter queued later sets the word itself. When the last sleeper or
+ * poller of the consumer's side leaves, the kernel clears the consumer's
+ * wakeup word too; it clears either word only while no waiter is queued,
+ * and a waiter queues itself before it sets them, so no waiter loses its
+ * wake-up. A producer always sets its word on EAGAIN: the word also tells
+ * poll() how much room the producer waits for.
  *
  * read() and write() on a ring descriptor make the kernel play the role:
  * one write() of 1 to rec_max bytes is one record (0 bytes: EINVAL; more:
@@ -721,7 +735,9 @@ struct mbox_ring_hdr {
  * @pos_off:	offset, in each page, of its side's position (__u32).
  * @wakeup_off:	offset, in each page, of its side's wakeup word (__u32),
  *		away from the position's cache line.
- * @__pad:	0.
+ * @pollers_off: offset, in the consumer page, of the consumer's pollers
+ *		word (__u32; see "Sleeping and waking"). 0 from a kernel
+ *		without it: then set the wakeup word on every EAGAIN.
  */
 struct mbox_ring_layout {
 	__u64 mmap_size;
@@ -732,7 +748,7 @@ struct mbox_ring_layout {
 	__u32 data_off;
 	__u32 pos_off;
 	__u32 wakeup_off;
-	__u32 __pad;
+	__u32 pollers_off;
 };
 
 /**
