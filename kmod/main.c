@@ -15,6 +15,7 @@
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -459,9 +460,15 @@ static ssize_t mbox_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct mbox_obj *obj = mbox_file_obj(iocb->ki_filp);
 
+	ssize_t ret;
+
 	if (!obj)
 		return -ENOTCONN;
-	return obj->ops->write_iter(obj, iocb, from);
+	ret = obj->ops->write_iter(obj, iocb, from);
+	/* Nobody can ever read it: as write(2) on a pipe, SIGPIPE too. */
+	if (ret == -EPIPE)
+		send_sig(SIGPIPE, current, 0);
+	return ret;
 }
 
 static int mbox_mmap(struct file *file, struct vm_area_struct *vma)

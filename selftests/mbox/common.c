@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,4 +424,23 @@ int ring_stat(int fd, struct mbox_ring_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	return ioctl(fd, MBOX_IOC_RING_STAT, st) ? -errno : 0;
+}
+
+bool sigpipe_take(void)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	return sigtimedwait(&set, NULL, &zero) == SIGPIPE;
+}
+
+void sigpipe_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }

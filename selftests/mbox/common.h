@@ -135,3 +135,12 @@ int ring_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
 	      uint32_t size, uint32_t role, struct mbox_ring_layout *layout);
 int ring_unlink(const char *name);
 int ring_stat(int fd, struct mbox_ring_stat *st);
+
+/* Block SIGPIPE in the calling thread, so that sigpipe_take() sees it. */
+void sigpipe_block(void);
+
+/*
+ * Take a pending SIGPIPE of the calling thread, which must have it
+ * blocked: true if there was one. Never waits.
+ */
+bool sigpipe_take(void);
