@@ -426,6 +426,34 @@ int ring_stat(int fd, struct mbox_ring_stat *st)
 	return ioctl(fd, MBOX_IOC_RING_STAT, st) ? -errno : 0;
 }
 
+int mb_pipe(uint32_t type, int fds[2], uint32_t flags, uint32_t fd_flags,
+	    uint32_t cap_or_size, uint32_t msg_size,
+	    struct mbox_ring_layout *layout)
+{
+	struct mbox_pipe args = {
+		.type = type,
+		.flags = flags,
+		.fd_flags = fd_flags,
+		.mode = 0600,
+	};
+	int ret;
+
+	if (type == MBOX_TYPE_RING) {
+		args.size = cap_or_size;
+	} else {
+		args.capacity = cap_or_size;
+		args.msg_size = msg_size;
+	}
+	ret = device_ioctl(MBOX_IOC_PIPE, &args);
+	if (ret)
+		return ret;
+	fds[0] = args.fds[0];
+	fds[1] = args.fds[1];
+	if (layout)
+		*layout = args.layout;
+	return 0;
+}
+
 bool sigpipe_take(void)
 {
 	struct timespec zero = { 0, 0 };
