@@ -464,7 +464,10 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
  * it with read(2) and write(2), or maps it itself. End of stream: once the
  * producer is gone, mbox_ring_pop() and mbox_ring_peek() return what is
  * left, then -EPIPE; once the consumer is gone, mbox_ring_push() and
- * mbox_ring_reserve() fail with -EPIPE.
+ * mbox_ring_reserve() fail with -EPIPE when they would wait for room (a
+ * mapped producer does not enter the kernel while there is room, so it
+ * may fill the ring first; poll(2) on mbox_ring_fd() shows POLLERR at
+ * once).
  * The ring counts against the caller's user_objects_max, and its memory
  * against its user_bytes_max, until it is freed.
  * Return: 0, or -EINVAL (a flag, or @size), -ENOSPC, -EDQUOT, -EMFILE,
