@@ -454,14 +454,23 @@ int mb_pipe(uint32_t type, int fds[2], uint32_t flags, uint32_t fd_flags,
 	return 0;
 }
 
+/*
+ * Without sigtimedwait(), whose i386 call needs COMPAT_32BIT_TIME in some
+ * libcs: look at the pending set, then discard the signal by ignoring it
+ * for a moment (POSIX: setting SIG_IGN discards a pending signal).
+ */
 bool sigpipe_take(void)
 {
-	struct timespec zero = { 0, 0 };
-	sigset_t set;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigset_t pending;
+	bool had;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	return sigtimedwait(&set, NULL, &zero) == SIGPIPE;
+	if (sigpending(&pending))
+		return false;
+	had = sigismember(&pending, SIGPIPE) == 1;
+	sigaction(SIGPIPE, &ign, &old);
+	sigaction(SIGPIPE, &old, NULL);
+	return had;
 }
 
 void sigpipe_block(void)
