@@ -872,9 +872,9 @@ struct mbox_ring_stat {
  *    then fail with EPIPE at once;
  *  - once every copy of the read end is closed, the write end sees
  *    EPOLLERR, and sends fail with EPIPE, blocked senders too. A write()
- *    that fails with EPIPE also sends SIGPIPE to the calling thread, as
- *    write(2) on a pipe does (this holds for every mailbox and ring: the
- *    ioctls never raise a signal, as mq_send(3) does not);
+ *    that fails with EPIPE also raises SIGPIPE, as write(2) on a pipe
+ *    does (this holds for every mailbox and ring: the ioctls never raise
+ *    a signal, as mq_send(3) does not);
  *  - MBOX_IOC_STAT and MBOX_IOC_RING_STAT report MBOX_STATE_UNLINKED and
  *    MBOX_STATE_ANON.
  *
@@ -912,8 +912,8 @@ struct mbox_ring_stat {
  * @size:	in, ring: as for MBOX_IOC_RING_OPEN; a mailbox: must be 0.
  * @fds:	out: fds[0] the read end (a mailbox's receiving descriptor, a
  *		ring's consumer), fds[1] the write end (sending descriptor,
- *		producer). Not read on input; left as they were when the
- *		call fails.
+ *		producer). Not read on input. On failure no descriptor is
+ *		installed.
  * @layout:	out, ring: as from MBOX_IOC_RING_OPEN; a mailbox: zeroes. It
  *		must come in as zeroes (EINVAL otherwise).
  * @__pad:	must be 0.
