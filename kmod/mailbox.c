@@ -1258,6 +1258,8 @@ static long mbox_ioctl_stat(struct mbox_mailbox *mb,
 	spin_lock(&mb->lock);
 	if (mb->unlinked && !mb->owner)
 		st.state |= MBOX_STATE_UNLINKED;
+	if (!mb->obj.name && !mb->owner)
+		st.state |= MBOX_STATE_ANON;
 	if (mb->dead)
 		st.state |= MBOX_STATE_DEAD;
 	st.queued = mb->queued;
@@ -1576,6 +1578,15 @@ static struct mbox_obj *mbox_mailbox_create(const struct mbox_open_req *req)
 	mb = mbox_mailbox_alloc(&mbox_mailbox_ops, req->flags, capacity,
 				msg_size);
 	return mb ? &mb->obj : ERR_PTR(-ENOMEM);
+}
+
+/*
+ * An anonymous mailbox (MBOX_IOC_PIPE), as @req asks: the flags (checked
+ * by the caller) and the attributes, checked here as for a named one.
+ */
+struct mbox_obj *mbox_mailbox_create_anon(const struct mbox_open_req *req)
+{
+	return mbox_mailbox_create(req);
 }
 
 /*

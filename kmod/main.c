@@ -7,6 +7,8 @@
  * descriptor is bound to. The objects themselves live in their own files.
  */
 
+#include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
@@ -15,6 +17,7 @@
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -107,7 +110,8 @@ static long mbox_ioctl_info(struct file *file, void *karg, void __user *uarg)
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = MBOX_ABI_VERSION;
-	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING;
+	info.features = MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING |
+			MBOX_FEAT_PIPE;
 	info.name_max = MBOX_NAME_MAX;
 	/*
 	 * A default above its maximum is clamped to it at creation
@@ -279,6 +283,152 @@ static long mbox_ioctl_ring_open(struct file *file, void *karg,
 	return 0;
 }
 
+/*
+ * Check MBOX_IOC_PIPE and fill in @req with what the type's create()
+ * needs: the flags and reserved fields here, the attributes at creation.
+ */
+static int mbox_pipe_req(struct mbox_open_req *req, const struct mbox_pipe *args)
+{
+	if (args->fd_flags & ~(O_CLOEXEC | O_NONBLOCK) || args->__pad ||
+	    memchr_inv(args->reserved, 0, sizeof(args->reserved)) ||
+	    memchr_inv(&args->layout, 0, sizeof(args->layout)))
+		return -EINVAL;
+	switch (args->type) {
+	case MBOX_TYPE_MAILBOX:
+		if (args->flags & ~(MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS) ||
+		    args->flags == (MBOX_OPEN_UNBOUNDED | MBOX_OPEN_RENDEZVOUS) ||
+		    args->size)
+			return -EINVAL;
+		req->create = mbox_mailbox_create_anon;
+		break;
+	case MBOX_TYPE_RING:
+		if (args->flags || args->capacity || args->msg_size)
+			return -EINVAL;
+		req->create = mbox_ring_create_anon;
+		break;
+	default:
+		return -EINVAL;
+	}
+	req->type = args->type;
+	req->flags = args->flags;
+	req->mode = args->mode;
+	req->capacity = args->capacity;
+	req->msg_size = args->msg_size;
+	req->size = args->size;
+	return 0;
+}
+
+/*
+ * Bind @file, a descriptor just opened that nobody else has yet, to @obj
+ * as @req says; it takes a reference of its own.
+ */
+static int mbox_bind_new(struct file *file, struct mbox_obj *obj,
+			 struct mbox_open_req *req)
+{
+	struct mbox_file *mf = file->private_data;
+	int ret;
+
+	req->file = file;
+	req->fmode = file->f_mode & (FMODE_READ | FMODE_WRITE);
+	mutex_lock(&mf->lock);
+	ret = obj->ops->attach(obj, file, req);
+	if (!ret) {
+		/* Both ends are the creator's, whatever the mode says. */
+		mf->may_map = true;
+		mbox_obj_get(obj);
+	}
+	mbox_bind_end(mf, ret ? NULL : obj, file);
+	return ret;
+}
+
+/*
+ * MBOX_IOC_PIPE: an anonymous object and two new descriptors bound to it,
+ * opened on the same device node as @file. It is unlinked before anyone
+ * can see it, so that it hangs up as an unlinked named object does.
+ */
+static long mbox_ioctl_pipe(struct file *file, void *karg, void __user *uarg)
+{
+	static const int access[2] = { O_RDONLY, O_WRONLY };
+	static const u32 roles[2] = { MBOX_RING_CONSUMER, MBOX_RING_PRODUCER };
+	struct mbox_pipe args = *(struct mbox_pipe *)karg;
+	struct mbox_pipe __user *uargs = uarg;
+	struct mbox_open_req req = {};
+	struct file *ends[2] = {};
+	int fds[2] = { -1, -1 };
+	struct mbox_obj *obj;
+	int i, ret;
+
+	ret = mbox_pipe_req(&req, &args);
+	if (ret)
+		return ret;
+	/*
+	 * Fail before making anything if the results cannot be returned:
+	 * write back what came in, so that a failed call changes nothing.
+	 */
+	if (copy_to_user(&uargs->fds, args.fds, sizeof(args.fds)) ||
+	    copy_to_user(&uargs->layout, &args.layout, sizeof(args.layout)))
+		return -EFAULT;
+
+	req.file = file;
+	obj = req.create(&req);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	/* Owned by the caller and charged to it; on failure, destroyed. */
+	ret = mbox_obj_init_anon(obj, args.mode);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < 2; i++) {
+		int flags = args.type == MBOX_TYPE_RING ? O_RDWR : access[i];
+
+		ends[i] = dentry_open(&file->f_path,
+				      flags | (args.fd_flags & O_NONBLOCK),
+				      current_cred());
+		if (IS_ERR(ends[i])) {
+			ret = PTR_ERR(ends[i]);
+			ends[i] = NULL;
+			goto out;
+		}
+		req.role = roles[i];
+		ret = mbox_bind_new(ends[i], obj, &req);
+		if (WARN_ON_ONCE(ret))
+			goto out;
+	}
+	/* Nobody can ever bind again: hung up from the start. */
+	obj->ops->unlinked(obj);
+
+	for (i = 0; i < 2; i++) {
+		fds[i] = get_unused_fd_flags(args.fd_flags & O_CLOEXEC);
+		if (fds[i] < 0) {
+			ret = fds[i];
+			goto out;
+		}
+	}
+	if (args.type == MBOX_TYPE_RING)
+		mbox_ring_layout(obj, &args.layout);
+	if (copy_to_user(&uargs->fds, fds, sizeof(fds)) ||
+	    copy_to_user(&uargs->layout, &args.layout, sizeof(args.layout))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < 2; i++)
+		fd_install(fds[i], ends[i]);
+	/* The ends hold their own references. */
+	mbox_obj_put(obj);
+	return 0;
+
+out:
+	for (i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			put_unused_fd(fds[i]);
+		/* Releasing an end unbinds it. */
+		if (ends[i])
+			fput(ends[i]);
+	}
+	mbox_obj_put(obj);
+	return ret;
+}
+
 static long mbox_ioctl_unlink(struct file *file, void *karg,
 			      void __user *uarg)
 {
@@ -340,6 +490,7 @@ union mbox_ioctl_arg {
 	struct mbox_open open;
 	struct mbox_unlink unlink;
 	struct mbox_list list;
+	struct mbox_pipe pipe;
 	struct mbox_send send;
 	struct mbox_recv recv;
 	struct mbox_stat stat;
@@ -383,6 +534,7 @@ static const struct mbox_ioctl_desc mbox_ioctls[] = {
 	MBOX_IOCTL(OPEN, MBOX_ON_UNBOUND, mbox_ioctl_open, NULL),
 	MBOX_IOCTL(UNLINK, MBOX_ON_ANY, mbox_ioctl_unlink, NULL),
 	MBOX_IOCTL(LIST, MBOX_ON_ANY, mbox_ioctl_list, NULL),
+	MBOX_IOCTL(PIPE, MBOX_ON_ANY, mbox_ioctl_pipe, NULL),
 	MBOX_IOCTL(RING_OPEN, MBOX_ON_UNBOUND, mbox_ioctl_ring_open, NULL),
 	/* Object commands. */
 	MBOX_IOCTL(SEND, MBOX_ON_MAILBOX, NULL, mbox_send_target),
@@ -459,9 +611,15 @@ static ssize_t mbox_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct mbox_obj *obj = mbox_file_obj(iocb->ki_filp);
 
+	ssize_t ret;
+
 	if (!obj)
 		return -ENOTCONN;
-	return obj->ops->write_iter(obj, iocb, from);
+	ret = obj->ops->write_iter(obj, iocb, from);
+	/* Nobody can ever read it: as write(2) on a pipe, SIGPIPE too. */
+	if (ret == -EPIPE)
+		send_sig(SIGPIPE, current, 0);
+	return ret;
 }
 
 static int mbox_mmap(struct file *file, struct vm_area_struct *vma)

@@ -164,7 +164,7 @@ struct mbox_obj {
 	umode_t mode;
 	struct mbox_user *owner;
 	u32 name_len;
-	char *name;			/* NULL for an inbox */
+	char *name;			/* NULL: an inbox, or anonymous */
 };
 
 /* What MBOX_IOC_OPEN or MBOX_IOC_RING_OPEN asks of the registry. */
@@ -227,6 +227,7 @@ int mbox_mailbox_open_req(struct mbox_open_req *req,
 struct mbox_obj *mbox_inbox_open(const struct mbox_open *args, fmode_t fmode);
 struct mbox_obj *mbox_send_target(struct file *file, unsigned int cmd,
 				  const void *karg);
+struct mbox_obj *mbox_mailbox_create_anon(const struct mbox_open_req *req);
 
 /* Bytes of header a queued message has besides its payload (mailbox.c). */
 u32 mbox_msg_overhead(void);
@@ -239,6 +240,7 @@ struct mbox_ring_open;
 
 int mbox_ring_open_req(struct mbox_open_req *req,
 		       const struct mbox_ring_open *args);
+struct mbox_obj *mbox_ring_create_anon(const struct mbox_open_req *req);
 void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout);
 
 #endif /* _MBOX_H */

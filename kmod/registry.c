@@ -11,7 +11,8 @@
  * and every change to the table and to the namespaces' lists: opening and
  * unlinking are slow paths, and a mutex lets them allocate and sleep. The
  * table holds one reference to each named object. Objects without a name
- * (inboxes) get their owner and quota charge here too.
+ * (inboxes, and the anonymous objects of MBOX_IOC_PIPE) get their owner
+ * and quota charge here too.
  */
 
 #include <linux/capability.h>
@@ -435,8 +436,9 @@ static int mbox_obj_set_identity(struct mbox_obj *obj, const char *name,
 }
 
 /*
- * Make @obj an object without a name (an inbox): owned by the caller and
- * charged to its user_objects_max quota. On failure, destroy it.
+ * Make @obj an object without a name (an inbox, or an anonymous mailbox or
+ * ring): owned by the caller and charged to its user_objects_max quota.
+ * On failure, destroy it.
  */
 int mbox_obj_init_anon(struct mbox_obj *obj, umode_t mode)
 {

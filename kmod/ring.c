@@ -698,6 +698,8 @@ static long mbox_ring_ioctl_stat(struct mbox_ring *ring,
 	st.cons = READ_ONCE(*ring->cons_pos);
 	spin_lock(&ring->lock);
 	st.state = ring->unlinked ? MBOX_STATE_UNLINKED : 0;
+	if (!ring->obj.name)
+		st.state |= MBOX_STATE_ANON;
 	st.producer = !!ring->producer;
 	st.consumer = !!ring->consumer;
 	st.observers = ring->observers;
@@ -1020,6 +1022,12 @@ static struct mbox_obj *mbox_ring_create(const struct mbox_open_req *req)
 err:
 	mbox_ring_release(&ring->obj);
 	return ERR_PTR(ret);
+}
+
+/* An anonymous ring (MBOX_IOC_PIPE), as @req asks; its memory charged as usual. */
+struct mbox_obj *mbox_ring_create_anon(const struct mbox_open_req *req)
+{
+	return mbox_ring_create(req);
 }
 
 void mbox_ring_layout(struct mbox_obj *obj, struct mbox_ring_layout *layout)

@@ -15,9 +15,9 @@ SELFTESTS := module_test device_test mailbox_open_test mailbox_io_test \
 	direct_test identity_test delivery_test ring_test ring_proto_test \
 	ring_block_test ring_hostile_test libmbox_test dead_inbox_test \
 	limits_test ring_map_test poll_test order_test quota_mem_test \
-	ns_test fork_test fault_test fuzz_test soak_test
+	ns_test fork_test pipe_test fault_test fuzz_test soak_test
 # Also built as static i386 binaries (NAME_32) to run the compat ioctl path.
-SELFTESTS_32 := device_test mailbox_io_test delivery_test ring_test
+SELFTESTS_32 := device_test mailbox_io_test delivery_test ring_test pipe_test
 SELFTEST_SCRIPTS := mboxctl_test.sh examples_test.sh bench_test.sh
 SELFTEST_BINS := $(SELFTESTS:%=$(OUT)/selftests/mbox/%) \
 	$(SELFTESTS_32:%=$(OUT)/selftests/mbox/%_32) \

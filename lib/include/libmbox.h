@@ -229,6 +229,41 @@ ssize_t mbox_recvmsg(struct mbox *mb, void *buf, size_t len,
 		     struct mbox_msginfo *info);
 
 /*
+ * Anonymous mailboxes: pipes (see "Anonymous mailboxes and rings" in
+ * <linux/mbox.h>)
+ */
+
+/**
+ * mbox_pipe() - a mailbox with no name and two handles on it, as pipe2(2)
+ * @ends:	on success, ends[0] the read end (it may only receive) and
+ *		ends[1] the write end (it may only send)
+ * @attr:	attributes, or NULL for the defaults: capacity in messages,
+ *		msg_size in bytes, flags MBOX_OPEN_UNBOUNDED or
+ *		MBOX_OPEN_RENDEZVOUS
+ * @flags:	0, or O_CLOEXEC and/or O_NONBLOCK for both descriptors, as
+ *		for pipe2(2). Unlike every other libmbox call, the descriptors
+ *		are close-on-exec only if asked: an inherited end is the point
+ *		of a pipe.
+ *
+ * Share the ends by fork(), or pass mbox_fd() over a unix socket; after
+ * fork() each process closes (mbox_close()) the end it does not use, as
+ * with pipe(2). A child's copy of an end is the same end (mbox_stat()
+ * counts it once) and holds off the hang-up until it is closed, or the
+ * child exits, or it execs with O_CLOEXEC. End of stream: once every copy
+ * of the write end is closed, mbox_recv() returns the messages left, then
+ * -EPIPE (a message may be empty, so a length of 0 is a message, not the
+ * end); once every copy of the read end is closed, mbox_send() fails with
+ * -EPIPE, and write(2) on mbox_fd() with EPIPE and SIGPIPE.
+ * The mailbox counts against the caller's user_objects_max, and messages
+ * sent through either end against its user_bytes_max, until it is freed
+ * with its last end.
+ * Return: 0, or -EINVAL (a flag other than O_CLOEXEC and O_NONBLOCK, or an
+ * attribute out of range), -ENOSPC (over user_objects_max), -EMFILE,
+ * -ENFILE, -ENOMEM, -ENOENT (no /dev/mbox: the module is not loaded).
+ */
+int mbox_pipe(struct mbox *ends[2], const struct mbox_attr *attr, int flags);
+
+/*
  * Direct communication: send(P) and receive(Q)
  */
 
@@ -411,6 +446,36 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 		   int oflag, mode_t mode, size_t size, unsigned int flags);
 
 /**
+ * mbox_ring_pipe() - a ring with no name, and its consumer and producer
+ * @ends:	on success, ends[0] the consumer and ends[1] the producer, both
+ *		mapped
+ * @size:	data bytes, a power of two from the page size to
+ *		ring_size_max (0: 65536)
+ * @flags:	0, or O_CLOEXEC and/or O_NONBLOCK for both descriptors, as
+ *		for pipe2(2) (close-on-exec only if asked, as for mbox_pipe())
+ *
+ * Share it by fork(): each process then closes (mbox_ring_close()) the
+ * handle it does not use. A child inherits the handles and their mappings;
+ * a handle keeps its role's position in the process's memory, so only one
+ * process may use a given role after fork(), and the role is held until
+ * every copy of its descriptor and mapping is gone (closed, unmapped,
+ * exit, or exec). Handles cannot be passed to another process's memory;
+ * a program that gets the descriptor by exec or over a unix socket uses
+ * it with read(2) and write(2), or maps it itself. End of stream: once the
+ * producer is gone, mbox_ring_pop() and mbox_ring_peek() return what is
+ * left, then -EPIPE; once the consumer is gone, mbox_ring_push() and
+ * mbox_ring_reserve() fail with -EPIPE when they would wait for room (a
+ * mapped producer does not enter the kernel while there is room, so it
+ * may fill the ring first; poll(2) on mbox_ring_fd() shows POLLERR at
+ * once).
+ * The ring counts against the caller's user_objects_max, and its memory
+ * against its user_bytes_max, until it is freed.
+ * Return: 0, or -EINVAL (a flag, or @size), -ENOSPC, -EDQUOT, -EMFILE,
+ * -ENFILE, -ENOMEM, -ENOENT (no /dev/mbox).
+ */
+int mbox_ring_pipe(struct mbox_ring *ends[2], size_t size, int flags);
+
+/**
  * mbox_ring_close() - unmap, close and free the handle (NULL is fine)
  * @r:	the handle
  *
@@ -477,6 +542,8 @@ int mbox_ring_commit(struct mbox_ring *r);
  * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT
  * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
  *
+ * An unmapped producer pushes with write(2), which raises SIGPIPE as well
+ * as -EPIPE once no consumer is left; a mapped one never raises it.
  * Return: 0, or as mbox_ring_reserve().
  */
 int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,

@@ -288,6 +288,43 @@ int mbox_inbox_open(struct mbox **mbp, int oflag, mode_t mode,
 	return mbox_new(mbp, O_RDWR | oflag, &args);
 }
 
+int mbox_pipe(struct mbox *ends[2], const struct mbox_attr *attr, int flags)
+{
+	struct mbox_pipe args = {
+		.type = MBOX_TYPE_MAILBOX,
+		.fd_flags = flags,
+		.mode = 0600,
+	};
+	struct mbox *rd, *wr;
+	int ret;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (attr) {
+		args.capacity = attr->capacity;
+		args.msg_size = attr->msg_size;
+		args.flags = attr->flags;
+	}
+	rd = malloc(sizeof(*rd));
+	wr = malloc(sizeof(*wr));
+	if (!rd || !wr) {
+		free(rd);
+		free(wr);
+		return -ENOMEM;
+	}
+	ret = mbox__device_ioctl(MBOX_IOC_PIPE, &args);
+	if (ret) {
+		free(rd);
+		free(wr);
+		return ret;
+	}
+	rd->fd = args.fds[0];
+	wr->fd = args.fds[1];
+	ends[0] = rd;
+	ends[1] = wr;
+	return 0;
+}
+
 int mbox_device_open(struct mbox **mbp)
 {
 	return mbox_new(mbp, O_RDWR, NULL);

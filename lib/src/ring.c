@@ -142,6 +142,54 @@ int mbox_ring_open(struct mbox_ring **rp, const char *name, unsigned int role,
 	return 0;
 }
 
+int mbox_ring_pipe(struct mbox_ring *ends[2], size_t size, int flags)
+{
+	static const unsigned int roles[2] = { MBOX_RING_CONSUMER, MBOX_RING_PRODUCER };
+	struct mbox_pipe args = {
+		.type = MBOX_TYPE_RING,
+		.fd_flags = flags,
+		.mode = 0600,
+		.size = size,
+	};
+	struct mbox_ring *r[2];
+	int i, ret;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK) || size > UINT32_MAX)
+		return -EINVAL;
+	r[0] = calloc(1, sizeof(*r[0]));
+	r[1] = calloc(1, sizeof(*r[1]));
+	if (!r[0] || !r[1]) {
+		free(r[0]);
+		free(r[1]);
+		return -ENOMEM;
+	}
+	ret = mbox__device_ioctl(MBOX_IOC_PIPE, &args);
+	if (ret) {
+		free(r[0]);
+		free(r[1]);
+		return ret;
+	}
+	for (i = 0; i < 2; i++) {
+		r[i]->fd = args.fds[i];
+		r[i]->role = roles[i];
+		r[i]->layout = args.layout;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = map_ring(r[i]);
+	if (ret) {
+		for (i = 0; i < 2; i++) {
+			if (r[i]->mapped)
+				unmap(r[i]);
+			close(r[i]->fd);
+			free(r[i]);
+		}
+		return ret;
+	}
+	ends[0] = r[0];
+	ends[1] = r[1];
+	return 0;
+}
+
 int mbox_ring_close(struct mbox_ring *r)
 {
 	int ret;

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,4 +424,60 @@ int ring_stat(int fd, struct mbox_ring_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	return ioctl(fd, MBOX_IOC_RING_STAT, st) ? -errno : 0;
+}
+
+int mb_pipe(uint32_t type, int fds[2], uint32_t flags, uint32_t fd_flags,
+	    uint32_t cap_or_size, uint32_t msg_size,
+	    struct mbox_ring_layout *layout)
+{
+	struct mbox_pipe args = {
+		.type = type,
+		.flags = flags,
+		.fd_flags = fd_flags,
+		.mode = 0600,
+	};
+	int ret;
+
+	if (type == MBOX_TYPE_RING) {
+		args.size = cap_or_size;
+	} else {
+		args.capacity = cap_or_size;
+		args.msg_size = msg_size;
+	}
+	ret = device_ioctl(MBOX_IOC_PIPE, &args);
+	if (ret)
+		return ret;
+	fds[0] = args.fds[0];
+	fds[1] = args.fds[1];
+	if (layout)
+		*layout = args.layout;
+	return 0;
+}
+
+/*
+ * Without sigtimedwait(), whose i386 call needs COMPAT_32BIT_TIME in some
+ * libcs: look at the pending set, then discard the signal by ignoring it
+ * for a moment (POSIX: setting SIG_IGN discards a pending signal).
+ */
+bool sigpipe_take(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigset_t pending;
+	bool had;
+
+	if (sigpending(&pending))
+		return false;
+	had = sigismember(&pending, SIGPIPE) == 1;
+	sigaction(SIGPIPE, &ign, &old);
+	sigaction(SIGPIPE, &old, NULL);
+	return had;
+}
+
+void sigpipe_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }

@@ -135,3 +135,22 @@ int ring_open(const char *name, int oflag, uint32_t flags, uint32_t mode,
 	      uint32_t size, uint32_t role, struct mbox_ring_layout *layout);
 int ring_unlink(const char *name);
 int ring_stat(int fd, struct mbox_ring_stat *st);
+
+/*
+ * MBOX_IOC_PIPE: an anonymous mailbox (@type MBOX_TYPE_MAILBOX; @attr is
+ * capacity then msg_size) or ring (MBOX_TYPE_RING; @attr[0] is the size).
+ * fds[0] is the read end, fds[1] the write end. 0 or -errno; *@layout
+ * (may be NULL) gets a ring's layout.
+ */
+int mb_pipe(uint32_t type, int fds[2], uint32_t flags, uint32_t fd_flags,
+	    uint32_t cap_or_size, uint32_t msg_size,
+	    struct mbox_ring_layout *layout);
+
+/* Block SIGPIPE in the calling thread, so that sigpipe_take() sees it. */
+void sigpipe_block(void);
+
+/*
+ * Take a pending SIGPIPE of the calling thread, which must have it
+ * blocked: true if there was one. Never waits.
+ */
+bool sigpipe_take(void);

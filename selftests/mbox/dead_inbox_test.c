@@ -16,7 +16,8 @@
  *   stat:			0, MBOX_STATE_DEAD, nothing queued
  *   poll:			EPOLLHUP | EPOLLERR, nothing else
  *   mmap:			ENODEV (a mailbox cannot be mapped)
- *   device commands:		as on any descriptor (INFO, LIST, UNLINK)
+ *   device commands:		as on any descriptor (INFO, LIST, UNLINK,
+ *				PIPE: a new pipe that works)
  *   binding again:		EISCONN; ring commands: ENOTTY
  * A command with no entry in the table below fails the test: a new command
  * must say what it does on a dead inbox.
@@ -104,6 +105,21 @@ static int expect_dead(int fd)
 }
 
 /* The commands, on the dead inbox's descriptor. */
+
+static int op_pipe(int fd, pid_t owner __attribute__((unused)))
+{
+	struct mbox_pipe args = { .type = MBOX_TYPE_MAILBOX, .mode = 0600 };
+	char buf[8];
+	long ret = xioctl(fd, MBOX_IOC_PIPE, &args);
+
+	if (ret)
+		return expect_ret("pipe", ret, 0);
+	ret = mb_send(args.fds[1], "new", 3, 0, 0) ?:
+	      mb_recv(args.fds[0], buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0, NULL);
+	close(args.fds[0]);
+	close(args.fds[1]);
+	return expect_ret("a message through the new pipe", ret, 3);
+}
 
 static int op_info(int fd, pid_t owner __attribute__((unused)))
 {
@@ -325,6 +341,7 @@ static const struct op ops[] = {
 	{ "OPEN", MBOX_IOC_OPEN, op_open, false },
 	{ "UNLINK", MBOX_IOC_UNLINK, op_unlink, false },
 	{ "LIST", MBOX_IOC_LIST, op_list, false },
+	{ "PIPE", MBOX_IOC_PIPE, op_pipe, false },
 	{ "SEND", MBOX_IOC_SEND, op_send, false },
 	{ "SEND blocking", MBOX_IOC_SEND, op_send_blocking, false },
 	{ "SEND sync", MBOX_IOC_SEND, op_send_sync, false },

@@ -84,7 +84,8 @@ TEST_F(dev, info)
 	EXPECT_EQ(MBOX_ABI_VERSION, info.abi_version);
 	EXPECT_EQ(MBOX_NAME_MAX, info.name_max);
 	EXPECT_EQ(MBOX_PRIO_MAX, info.prio_max);
-	EXPECT_EQ(MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING, info.features);
+	EXPECT_EQ(MBOX_FEAT_MAILBOX | MBOX_FEAT_DIRECT | MBOX_FEAT_RING |
+		  MBOX_FEAT_PIPE, info.features);
 	EXPECT_EQ(0, info.__pad);
 	for (i = 0; i < sizeof(info.reserved) / sizeof(info.reserved[0]); i++)
 		EXPECT_EQ(0, info.reserved[i]);

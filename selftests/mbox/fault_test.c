@@ -426,6 +426,22 @@ static int setup_ring_mapped(struct ctx *x)
 	return 0;
 }
 
+/*
+ * Only an unbound descriptor c for MBOX_IOC_PIPE; @want is the lowest free
+ * descriptor number, where a leaked end would show.
+ */
+static int setup_pipe(struct ctx *x)
+{
+	x->c = open(DEV, O_RDWR | NONBLOCK);
+	if (x->c < 0)
+		return -errno;
+	x->want = dup(0);
+	if ((int)x->want < 0)
+		return -errno;
+	close(x->want);
+	return 0;
+}
+
 static int setup_epoll(struct ctx *x, bool ring)
 {
 	int ret = ring ? setup_ring(x) : setup_mailbox(x);
@@ -847,6 +863,70 @@ static int call_ring_open_consumer(struct ctx *x)
 static int call_ring_open_observer(struct ctx *x)
 {
 	return ring_bind_c(x, x->name, 0, MBOX_RING_OBSERVER);
+}
+
+/* An anonymous mailbox (@ring: ring) in b (read end) and a (write end). */
+static int pipe_c(struct ctx *x, uint32_t type)
+{
+	struct mbox_pipe args = {
+		.type = type,
+		.fd_flags = O_CLOEXEC | O_NONBLOCK,
+		.mode = 0600,
+	};
+
+	if (type == MBOX_TYPE_RING)
+		args.size = RING_SIZE;
+	else
+		args.capacity = 4;
+	if (ioctl(x->c, MBOX_IOC_PIPE, &args))
+		return -errno;
+	x->b = args.fds[0];
+	x->a = args.fds[1];
+	x->layout = args.layout;
+	return 0;
+}
+
+static int call_pipe_mailbox(struct ctx *x)
+{
+	return pipe_c(x, MBOX_TYPE_MAILBOX);
+}
+
+static int call_pipe_ring(struct ctx *x)
+{
+	return pipe_c(x, MBOX_TYPE_RING);
+}
+
+/* A failed MBOX_IOC_PIPE left no descriptor behind. */
+static void undone_pipe(struct ctx *x)
+{
+	CHECK(x->a < 0 && x->b < 0 && fcntl(x->want, F_GETFD) < 0 &&
+	      fcntl(x->want + 1, F_GETFD) < 0,
+	      "a failed MBOX_IOC_PIPE left descriptor %u or %u open",
+	      x->want, x->want + 1);
+}
+
+/* Both ends work, and the read end sees EOF once the write end is gone. */
+static void verify_pipe(struct ctx *x, bool ring)
+{
+	char buf[2 * MSG];
+
+	CHECK(write_msg(x, x->a) == 0 && write_msg(x, x->a) == 0,
+	      "write to the new pipe: %s", strerror(errno));
+	drain(x, x->b, ring);
+	close(x->a);
+	x->a = -1;
+	CHECK(read(x->b, buf, sizeof(buf)) < 0 && errno == EPIPE,
+	      "no EOF (EPIPE) after the write end closed: %s", strerror(errno));
+}
+
+static void verify_pipe_mailbox(struct ctx *x)
+{
+	verify_pipe(x, false);
+}
+
+static void verify_pipe_ring(struct ctx *x)
+{
+	verify_pipe(x, true);
 }
 
 static void verify_ring_created(struct ctx *x)
@@ -1725,6 +1805,10 @@ static const struct entry entries[] = {
 	      NULL, verify_ring),
 	ENTRY("MBOX_IOC_LIST", MBOX_IOC_LIST, setup_mailbox, call_list, NULL,
 	      verify_mailbox),
+	ENTRY("MBOX_IOC_PIPE mailbox", MBOX_IOC_PIPE, setup_pipe, call_pipe_mailbox,
+	      undone_pipe, verify_pipe_mailbox),
+	ENTRY("MBOX_IOC_PIPE ring", MBOX_IOC_PIPE, setup_pipe, call_pipe_ring,
+	      undone_pipe, verify_pipe_ring),
 	ENTRY("MBOX_IOC_SEND", MBOX_IOC_SEND, setup_mailbox, call_send, undone_mailbox,
 	      verify_mailbox),
 	ENTRY("MBOX_IOC_SEND to a pid", MBOX_IOC_SEND, setup_inbox, call_send_pid, NULL,

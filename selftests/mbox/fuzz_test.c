@@ -400,6 +400,34 @@ static unsigned long build_list(struct ctx *c, void *arg)
 	return arg_ptr(c, a, sizeof(*a));
 }
 
+static unsigned long build_pipe(struct ctx *c, void *arg)
+{
+	struct mbox_pipe *a = arg;
+	struct rng *r = &c->r;
+
+	a->type = chance(r, 8) ? (uint32_t)rnd(r) : 1 + below(r, 2);
+	a->flags = chance(r, 3) ? pick_flags(r, MBOX_OPEN_UNBOUNDED |
+					     MBOX_OPEN_RENDEZVOUS) : 0;
+	a->fd_flags = chance(r, 8) ? (uint32_t)rnd(r) :
+		      (uint32_t)rnd(r) & (O_CLOEXEC | O_NONBLOCK);
+	a->mode = pick_mode(r);
+	if (a->type == MBOX_TYPE_RING) {
+		a->size = below(r, 3) ? (uint32_t)page_size << below(r, 3) : pick_len(r);
+		a->capacity = chance(r, 8) ? below(r, 8) : 0;
+	} else {
+		a->capacity = below(r, 3) ? below(r, 8) : pick_len(r);
+		a->msg_size = below(r, 3) ? below(r, 4096) : pick_len(r);
+		a->size = chance(r, 8) ? (uint32_t)page_size : 0;
+	}
+	a->fds[0] = a->fds[1] = -1;
+	if (chance(r, 16))
+		a->layout.data_size = 1;
+	if (chance(r, 16))
+		a->__pad = 1;
+	maybe_reserved(r, a->reserved, sizeof(a->reserved));
+	return arg_ptr(c, a, sizeof(*a));
+}
+
 static uint32_t good_len(struct rng *r, uint32_t len)
 {
 	return len > BUF_SIZE ? below(r, BUF_SIZE) : len;
@@ -550,6 +578,7 @@ static const struct {
 	{ MBOX_IOC_OPEN, build_open },
 	{ MBOX_IOC_UNLINK, build_unlink },
 	{ MBOX_IOC_LIST, build_list },
+	{ MBOX_IOC_PIPE, build_pipe },
 	{ MBOX_IOC_SEND, build_send },
 	{ MBOX_IOC_RECV, build_recv },
 	{ MBOX_IOC_STAT, build_stat },
@@ -884,6 +913,7 @@ static void one_call(struct ctx *c, int in_child)
 		struct mbox_stat stat;
 		struct mbox_ring_open ring_open;
 		struct mbox_ring_stat ring_stat;
+		struct mbox_pipe pipe;
 		char bytes[256];
 	} arg;
 	struct pollfd pfd;
@@ -915,6 +945,12 @@ static void one_call(struct ctx *c, int in_child)
 		ret = ioctl(fd, cmd, a);
 		check("ioctl", ret, cmd == MBOX_IOC_SEND_BATCH ||
 		      cmd == MBOX_IOC_RECV_BATCH ? 8 : (cmd == MBOX_IOC_RECV ? BUF_SIZE : 0x7fffffff));
+		/* A pipe's two new ends join the slots (the process's exit closes
+		 * any whose numbers went to a hostile pointer). */
+		if (cmd == MBOX_IOC_PIPE && ret == 0 && a == (unsigned long)&arg) {
+			slot_put(r, high_fd(arg.pipe.fds[0]));
+			slot_put(r, high_fd(arg.pipe.fds[1]));
+		}
 		break;
 	case OP_RAW_IOCTL:
 		if (below(r, 2))

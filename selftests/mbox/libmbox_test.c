@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libmbox.h>
@@ -132,6 +133,93 @@ TEST_F(lib, null_handle)
 	EXPECT_EQ(-EAGAIN, mbox_recvfrom(inbox, 0, buf, sizeof(buf),
 					 MBOX_RECV_NONBLOCK, &info));
 	mbox_close(inbox);
+}
+
+/* mbox_pipe(): pipe2(2)'s shape, one message each way of sending, then EOF. */
+TEST(pipe_roundtrip_and_eof)
+{
+	struct mbox_attr attr = { .capacity = 2, .msg_size = 16 };
+	struct mbox *ends[2];
+	struct mbox_stat st;
+	char buf[16];
+	pid_t pid;
+
+	EXPECT_EQ(-EINVAL, mbox_pipe(ends, NULL, O_RDWR));
+	EXPECT_EQ(-EINVAL, mbox_pipe(ends, NULL, O_APPEND));
+	ASSERT_EQ(0, mbox_pipe(ends, &attr, O_CLOEXEC));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(mbox_fd(ends[0]), F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDONLY, fcntl(mbox_fd(ends[0]), F_GETFL) & O_ACCMODE);
+	EXPECT_EQ(O_WRONLY, fcntl(mbox_fd(ends[1]), F_GETFL) & O_ACCMODE);
+	ASSERT_EQ(0, mbox_stat(ends[1], &st));
+	EXPECT_EQ(2, st.capacity);
+	EXPECT_EQ(MBOX_STATE_UNLINKED | MBOX_STATE_ANON, st.state);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		mbox_close(ends[0]);
+		_exit(mbox_send(ends[1], "child", 5, 0) ? 1 : 0);
+	}
+	mbox_close(ends[1]);
+	EXPECT_EQ(5, mbox_recv(ends[0], buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "child", 5));
+	EXPECT_EQ(-EPIPE, mbox_recv(ends[0], buf, sizeof(buf), 0));
+	EXPECT_EQ(0, reap(pid));
+	mbox_close(ends[0]);
+
+	ASSERT_EQ(0, mbox_pipe(ends, NULL, 0));
+	EXPECT_EQ(0, fcntl(mbox_fd(ends[1]), F_GETFD) & FD_CLOEXEC);
+	mbox_close(ends[0]);
+	EXPECT_EQ(-EPIPE, mbox_send(ends[1], "x", 1, 0));
+	mbox_close(ends[1]);
+}
+
+/* mbox_ring_pipe(): mapped consumer and producer, then EOF each way. */
+TEST(ring_pipe_roundtrip_and_eof)
+{
+	struct mbox_ring *ends[2];
+	char buf[64];
+	pid_t pid;
+	int i;
+
+	EXPECT_EQ(-EINVAL, mbox_ring_pipe(ends, 4096, O_RDWR));
+	EXPECT_EQ(-EINVAL, mbox_ring_pipe(ends, 4097, 0));
+	ASSERT_EQ(0, mbox_ring_pipe(ends, 4096, O_CLOEXEC));
+	EXPECT_EQ(4096, mbox_ring_get_layout(ends[0])->data_size);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		mbox_ring_close(ends[0]);
+		/* Many more than fit: the producer waits for the consumer. */
+		for (i = 0; i < 1000; i++)
+			if (mbox_ring_push(ends[1], &i, sizeof(i), 0, 0))
+				_exit(1);
+		_exit(0);
+	}
+	mbox_ring_close(ends[1]);
+	for (i = 0; i < 1000; i++) {
+		int v = -1;
+
+		ASSERT_EQ(sizeof(v), mbox_ring_pop(ends[0], &v, sizeof(v), 0, 0));
+		ASSERT_EQ(i, v);
+	}
+	EXPECT_EQ(-EPIPE, mbox_ring_pop(ends[0], buf, sizeof(buf), 0, 0));
+	EXPECT_EQ(0, reap(pid));
+	mbox_ring_close(ends[0]);
+
+	/*
+	 * A mapped producer pushes without entering the kernel while there
+	 * is room, so it learns of the hang-up when it would wait: when the
+	 * ring is full, at the latest.
+	 */
+	ASSERT_EQ(0, mbox_ring_pipe(ends, 4096, O_NONBLOCK));
+	mbox_ring_close(ends[0]);
+	for (i = 0; i < (int)(4096 / MBOX_RING_REC_SIZE(1)) + 1; i++)
+		if (mbox_ring_push(ends[1], "x", 1, 0, 0))
+			break;
+	EXPECT_GE((int)(4096 / MBOX_RING_REC_SIZE(1)), i);
+	EXPECT_EQ(-EPIPE, mbox_ring_push(ends[1], "x", 1, 0, 0));
+	mbox_ring_close(ends[1]);
 }
 
 TEST_HARNESS_MAIN

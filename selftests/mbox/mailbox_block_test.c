@@ -479,6 +479,7 @@ TEST_F(mb, error_when_no_receiver_is_left)
 	int wr;
 	pid_t pid;
 
+	sigpipe_block();
 	wr = mb_open(self->name, O_WRONLY, 0, 0, 0, 0);
 	ASSERT_LE(0, wr);
 	ASSERT_EQ(0, mb_send(wr, "a", 1, 0, 0));
@@ -497,8 +498,11 @@ TEST_F(mb, error_when_no_receiver_is_left)
 	/* The blocked sender learns that nobody can ever receive its message. */
 	EXPECT_EQ(EPIPE, reap(pid));
 	EXPECT_EQ(-EPIPE, mb_send(wr, "d", 1, MBOX_SEND_NONBLOCK, 0));
+	/* The ioctl raises no signal; write(2) raises SIGPIPE, as on a pipe. */
+	EXPECT_FALSE(sigpipe_take());
 	EXPECT_EQ(-1, write(wr, "d", 1));
 	EXPECT_EQ(EPIPE, errno);
+	EXPECT_TRUE(sigpipe_take());
 	pfd = (struct pollfd){ .fd = wr, .events = POLLOUT };
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLERR, pfd.revents);

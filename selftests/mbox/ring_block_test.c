@@ -403,14 +403,17 @@ TEST_F(rb, producer_hang_up)
 	int cons, prod;
 	char buf[SIZE];
 
+	sigpipe_block();
 	cons = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_CONSUMER, NULL);
 	prod = ring_open(self->name, O_RDWR, 0, 0, 0, MBOX_RING_PRODUCER, NULL);
 	ASSERT_LE(0, cons);
 	ASSERT_LE(0, prod);
 	ASSERT_EQ(0, ring_unlink(self->name));
 	close(cons);
+	/* As write(2) on a pipe: EPIPE, and SIGPIPE (blocked for the test). */
 	EXPECT_EQ(-1, write(prod, buf, 10));
 	EXPECT_EQ(EPIPE, errno);
+	EXPECT_TRUE(sigpipe_take());
 	pfd = (struct pollfd){ .fd = prod, .events = POLLOUT };
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLOUT | POLLERR, pfd.revents);

@@ -41,6 +41,7 @@
  */
 #define MBOX_FEAT_DIRECT	(1ULL << 1)
 #define MBOX_FEAT_RING		(1ULL << 2)	/* shared-memory rings */
+#define MBOX_FEAT_PIPE		(1ULL << 3)	/* anonymous objects: MBOX_IOC_PIPE */
 
 /* Message priorities are 0 (lowest) to MBOX_PRIO_MAX - 1. */
 #define MBOX_PRIO_MAX		32
@@ -232,8 +233,9 @@ struct mbox_info {
  * mailbox is unlinked nobody new can bind to it, so, as with a pipe: with
  * no descriptor left that may send, EPOLLHUP (with EPOLLIN while messages
  * remain; receive fails with EPIPE once the queue is empty); with none left
- * that may receive, EPOLLERR (send fails with EPIPE). Blocked calls fail
- * with EPIPE when that happens. A dead inbox shows EPOLLHUP and EPOLLERR.
+ * that may receive, EPOLLERR (send fails with EPIPE; a write() that does
+ * also raises SIGPIPE, as on a pipe). Blocked calls fail with EPIPE when
+ * that happens. A dead inbox shows EPOLLHUP and EPOLLERR.
  * An unbound descriptor polls as EPOLLERR (every call on it fails with
  * ENOTCONN), and a poll or epoll registration made then keeps working once
  * the descriptor binds: the bind wakes it and the object's events reach it
@@ -441,6 +443,7 @@ struct mbox_batch {
 #define MBOX_STATE_UNLINKED	(1U << 0)	/* the name is gone */
 #define MBOX_STATE_INBOX	(1U << 1)	/* a process's inbox */
 #define MBOX_STATE_DEAD		(1U << 2)	/* an inbox whose process is gone */
+#define MBOX_STATE_ANON		(1U << 3)	/* made by MBOX_IOC_PIPE: no name ever */
 
 /**
  * struct mbox_stat - MBOX_IOC_STAT: a bound mailbox's attributes and counters
@@ -686,6 +689,20 @@ struct mbox_list {
  *    or execs (with the descriptor O_CLOEXEC, below). Parent and child
  *    then share one position: only one of them may play the role at a
  *    time. MADV_DONTFORK on the mapping keeps it out of children.
+ *  - the ends of an anonymous mailbox or ring (MBOX_IOC_PIPE) are
+ *    mailbox and ring descriptors like the others, so all of the above
+ *    holds for them, as for the ends of a pipe: a child that inherits
+ *    the write end holds off EOF for the read end until it closes it (or
+ *    exits, or execs with the end O_CLOEXEC), and one that inherits the
+ *    read end holds off EPIPE for writers likewise. So after fork() each
+ *    process closes the end it does not use, exactly as with pipe(2).
+ *    Passing an end over a unix socket passes the same file.
+ *  - an unbound descriptor is the same unbound file in both processes:
+ *    whichever binds it first binds it for both (the other then gets
+ *    EISCONN).
+ *  - an observer's descriptor and mappings are inherited like any other
+ *    and hold nothing exclusive; a child's read-only mapping shows the
+ *    same pages.
  *  - an inbox descriptor in a child is still bound to the parent's inbox:
  *    the child receives the parent's messages through it, and keeps the
  *    inbox alive after the parent closes its own descriptors (see
@@ -694,7 +711,9 @@ struct mbox_list {
  *  - exec closes O_CLOEXEC descriptors (libmbox opens every descriptor so)
  *    and drops all mappings, which frees what they held. A descriptor
  *    without O_CLOEXEC stays bound in the new program: a mailbox or ring
- *    descriptor keeps working, and holds what it held. An inbox dies when
+ *    descriptor keeps working, and holds what it held (an end of an
+ *    anonymous object too: the new program can find it by its number,
+ *    as with a pipe's). An inbox dies when
  *    its owner execs, whoever holds its descriptors; when a child that
  *    holds the descriptor execs, the inbox lives on and the child's new
  *    program can receive the owner's messages.
@@ -811,7 +830,8 @@ struct mbox_ring_wait {
 /**
  * struct mbox_ring_stat - MBOX_IOC_RING_STAT: a bound ring's state
  * @flags:	in: must be 0.
- * @state:	out: MBOX_STATE_UNLINKED.
+ * @state:	out: MBOX_STATE_UNLINKED, and MBOX_STATE_ANON for a ring
+ *		made by MBOX_IOC_PIPE.
  * @size:	out: data bytes.
  * @mode:	out: permission bits.
  * @uid:	out: owner, in the caller's user namespace.
@@ -845,10 +865,102 @@ struct mbox_ring_stat {
 	__u64 reserved[4];
 };
 
+/*
+ * Anonymous mailboxes and rings: pipes
+ * ====================================
+ *
+ * MBOX_IOC_PIPE makes a mailbox or a ring that has no name, as pipe2(2)
+ * makes a pipe, and returns two new descriptors bound to it: a read end
+ * and a write end. Nothing can open it by name, MBOX_IOC_LIST does not
+ * show it, and it belongs to no IPC namespace: it is shared only by
+ * inheriting the descriptors (fork), dup(), or passing them over a unix
+ * socket (SCM_RIGHTS), and it is freed when the last descriptor (and, for
+ * a ring, the last mapping) is gone.
+ *
+ * Since no descriptor can ever bind to it later, it is "unlinked" from the
+ * start and hangs up exactly as an unlinked named object does (see
+ * Mailboxes and Rings above), which is what a pipe does:
+ *  - once every copy of the write end is closed, the read end sees
+ *    EPOLLHUP (with EPOLLIN while messages or records remain), and
+ *    receive, read() and MBOX_IOC_RING_WAIT fail with EPIPE once the queue
+ *    is empty: that is end-of-file. (A mailbox message may be empty, so
+ *    read() returning 0 is a message, never the end.) Receivers blocked
+ *    then fail with EPIPE at once;
+ *  - once every copy of the read end is closed, the write end sees
+ *    EPOLLERR, and sends fail with EPIPE, blocked senders too. A write()
+ *    that fails with EPIPE also raises SIGPIPE, as write(2) on a pipe
+ *    does (this holds for every mailbox and ring: the ioctls never raise
+ *    a signal, as mq_send(3) does not);
+ *  - MBOX_IOC_STAT and MBOX_IOC_RING_STAT report MBOX_STATE_UNLINKED and
+ *    MBOX_STATE_ANON.
+ *
+ * Mailbox (type MBOX_TYPE_MAILBOX): fds[0] is opened O_RDONLY (it may
+ * receive only), fds[1] O_WRONLY (send only); each works with
+ * MBOX_IOC_SEND/RECV, the batches, read(), write() and poll() as any
+ * mailbox descriptor, and send by pid (MBOX_SEND_TO_PID) through fds[1] as
+ * through any descriptor with write access. Ring (MBOX_TYPE_RING): fds[0]
+ * is the consumer, fds[1] the producer, both opened O_RDWR so that both
+ * may map the ring (and each may only play its role: EBADF otherwise, as
+ * for a named ring); the layout comes back in @layout. No observer can
+ * bind to an anonymous ring.
+ *
+ * Permissions and quotas: the object belongs to the caller's effective
+ * uid and gid, with @mode (less the umask) as its permission bits, which
+ * MBOX_IOC_STAT reports; since nobody can ever open it by name, they are
+ * never checked (as a pipe's are not): holding a descriptor is the right
+ * to use it, with the access the descriptor has. It counts against the
+ * caller's user_objects_max (ENOSPC) and, a ring, its memory against the
+ * caller's user_bytes_max (EDQUOT), until it is freed; each message sent
+ * is charged to the user who made the descriptor it was sent through,
+ * that is, the caller of MBOX_IOC_PIPE, whoever sends.
+ */
+
+/**
+ * struct mbox_pipe - MBOX_IOC_PIPE: make an anonymous mailbox or ring
+ * @type:	in: MBOX_TYPE_MAILBOX or MBOX_TYPE_RING.
+ * @flags:	in: a mailbox: 0, MBOX_OPEN_UNBOUNDED or MBOX_OPEN_RENDEZVOUS
+ *		(not both); a ring: 0.
+ * @fd_flags:	in: 0, O_CLOEXEC and/or O_NONBLOCK, for both new
+ *		descriptors, as for pipe2(2).
+ * @mode:	in: permission bits (at most 0777), less the umask.
+ * @capacity:	in, mailbox: as for MBOX_IOC_OPEN; a ring: must be 0.
+ * @msg_size:	in, mailbox: as for MBOX_IOC_OPEN; a ring: must be 0.
+ * @size:	in, ring: as for MBOX_IOC_RING_OPEN; a mailbox: must be 0.
+ * @fds:	out: fds[0] the read end (a mailbox's receiving descriptor, a
+ *		ring's consumer), fds[1] the write end (sending descriptor,
+ *		producer). Not read on input. On failure no descriptor is
+ *		installed.
+ * @layout:	out, ring: as from MBOX_IOC_RING_OPEN; a mailbox: zeroes. It
+ *		must come in as zeroes (EINVAL otherwise).
+ * @__pad:	must be 0.
+ * @reserved:	must be 0.
+ *
+ * Any /dev/mbox descriptor may make the call, bound or not; it is not
+ * changed by it. Returns 0 with both descriptors installed, or fails with
+ * nothing made: EINVAL (a field above out of range), EFAULT (the argument
+ * cannot be read or written), ENOSPC (over user_objects_max), EDQUOT (a
+ * ring's memory over user_bytes_max), EMFILE or ENFILE (no descriptor for
+ * the two ends), ENOMEM.
+ */
+struct mbox_pipe {
+	__u32 type;
+	__u32 flags;
+	__u32 fd_flags;
+	__u32 mode;
+	__u32 capacity;
+	__u32 msg_size;
+	__u32 size;
+	__s32 fds[2];
+	__u32 __pad;
+	struct mbox_ring_layout layout;
+	__u64 reserved[2];
+};
+
 #define MBOX_IOC_INFO		_IOWR(MBOX_IOC_MAGIC, 0x00, struct mbox_info)
 #define MBOX_IOC_OPEN		_IOW(MBOX_IOC_MAGIC, 0x01, struct mbox_open)
 #define MBOX_IOC_UNLINK		_IOW(MBOX_IOC_MAGIC, 0x02, struct mbox_unlink)
 #define MBOX_IOC_LIST		_IOWR(MBOX_IOC_MAGIC, 0x03, struct mbox_list)
+#define MBOX_IOC_PIPE		_IOWR(MBOX_IOC_MAGIC, 0x04, struct mbox_pipe)
 #define MBOX_IOC_SEND		_IOW(MBOX_IOC_MAGIC, 0x10, struct mbox_send)
 #define MBOX_IOC_RECV		_IOWR(MBOX_IOC_MAGIC, 0x11, struct mbox_recv)
 #define MBOX_IOC_STAT		_IOWR(MBOX_IOC_MAGIC, 0x12, struct mbox_stat)
