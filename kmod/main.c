@@ -610,7 +610,6 @@ static ssize_t mbox_read_iter(struct kiocb *iocb, struct iov_iter *to)
 static ssize_t mbox_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct mbox_obj *obj = mbox_file_obj(iocb->ki_filp);
-
 	ssize_t ret;
 
 	if (!obj)
