@@ -65,6 +65,24 @@ struct mbox_msg {
 	u8 data[];
 };
 
+/*
+ * MBOX_IOC_STAT's counters, under mb->lock: @n is 1 for a message counted,
+ * -1 for one uncounted again (taken back, or put back).
+ */
+static void mbox_count_sent(struct mbox_mailbox *mb, const struct mbox_msg *msg,
+			    int n)
+{
+	mb->sent += n;
+	mb->sent_bytes += (s64)n * msg->len;
+}
+
+static void mbox_count_received(struct mbox_mailbox *mb,
+				const struct mbox_msg *msg, int n)
+{
+	mb->received += n;
+	mb->received_bytes += (s64)n * msg->len;
+}
+
 /* What a receiver (or peeker) takes. */
 struct mbox_want {
 	u32 buf_len;
@@ -453,7 +471,7 @@ static bool mbox_arrive(struct mbox_mailbox *mb, struct mbox_msg *msg,
 			mbox_settle(mb, wake, w, 0);
 			continue;
 		}
-		mb->received++;
+		mbox_count_received(mb, msg, 1);
 		mbox_settle(mb, wake, w, 0);
 		return true;
 	}
@@ -482,7 +500,7 @@ static void mbox_refill(struct mbox_mailbox *mb, struct mbox_wake *wake)
 	mbox_arrival(mb, w->msg);
 	mbox_arrive(mb, w->msg, wake);
 	mbox_queue(mb, w->msg, wake);
-	mb->sent++;
+	mbox_count_sent(mb, w->msg, 1);
 	if (!w->sync) {
 		mbox_settle(mb, wake, w, 0);
 		return;
@@ -499,7 +517,7 @@ static void mbox_unsend(struct mbox_mailbox *mb, struct mbox_waiter *w)
 {
 	mbox_unqueue(mb, w->msg);
 	w->msg->sync = NULL;
-	mb->sent--;
+	mbox_count_sent(mb, w->msg, -1);
 }
 
 /* Fail a blocked sender with @err; it keeps (and frees) its message. */
@@ -545,7 +563,7 @@ static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
 	if (w) {
 		/* Straight from a blocked sender: a rendezvous. */
 		mbox_arrival(mb, msg);
-		mb->sent++;
+		mbox_count_sent(mb, msg, 1);
 		mbox_settle(mb, wake, w, 0);
 	} else {
 		mbox_unqueue(mb, msg);
@@ -556,7 +574,7 @@ static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
 		}
 		mbox_refill(mb, wake);
 	}
-	mb->received++;
+	mbox_count_received(mb, msg, 1);
 	return msg;
 }
 
@@ -574,7 +592,7 @@ static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
 	bool drop = false;
 
 	spin_lock(&mb->lock);
-	mb->received--;
+	mbox_count_received(mb, msg, -1);
 	if (mb->dead)
 		drop = true;	/* its inbox died meanwhile, with its messages */
 	else if (!mbox_arrive(mb, msg, &wake))
@@ -762,7 +780,7 @@ static int mbox_send(struct mbox_mailbox *mb, struct mbox_msg *msg,
 		mbox_arrival(mb, msg);
 		if (!mbox_arrive(mb, msg, &wake))
 			mbox_queue(mb, msg, &wake);
-		mb->sent++;
+		mbox_count_sent(mb, msg, 1);
 	} else if (nonblock) {
 		ret = -EAGAIN;
 	} else {
@@ -780,7 +798,7 @@ wait:
 		mbox_arrival(mb, msg);
 		mbox_arrive(mb, msg, &wake);
 		mbox_queue(mb, msg, &wake);
-		mb->sent++;
+		mbox_count_sent(mb, msg, 1);
 		msg->sync = &w;
 		mbox_wait_list(mb, &w, MBOX_WAIT_SYNC);
 	} else {
@@ -1270,6 +1288,8 @@ static long mbox_ioctl_stat(struct mbox_mailbox *mb,
 	st.waiting_receivers = mb->nr_receivers;
 	st.sent = mb->sent;
 	st.received = mb->received;
+	st.sent_bytes = mb->sent_bytes;
+	st.received_bytes = mb->received_bytes;
 	spin_unlock(&mb->lock);
 
 	if (copy_to_user(uargs, &st, sizeof(st)))

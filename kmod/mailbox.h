@@ -58,6 +58,8 @@ struct mbox_mailbox {
 	bool dead;
 	u64 sent;
 	u64 received;
+	u64 sent_bytes;
+	u64 received_bytes;
 	u64 arrivals;			/* messages that entered, for their order */
 
 	wait_queue_head_t poll_wait;

@@ -409,6 +409,118 @@ TEST_F(mb, priority_kept_through_a_fault)
 	EXPECT_EQ(0, memcmp(buf, "b-hi", 4));
 }
 
+/*
+ * The counters of MBOX_IOC_STAT, over a seeded random walk through every
+ * way a message enters or leaves: plain, sync (withdrawn at its timeout),
+ * batched, received whole, truncated, refused for a short buffer, put back
+ * after a fault, peeked. After each step the kernel's counters match what
+ * the calls reported, and sent - received matches what is queued, in
+ * messages and in bytes.
+ */
+TEST_F(mb, counters_follow_every_path)
+{
+	uint64_t sent = 0, sent_bytes = 0, recvd = 0, recvd_bytes = 0;
+	struct mbox_msgvec vec[3];
+	struct mbox_batch out;
+	unsigned int seed = 20261129, step, i;
+	struct mbox_stat st;
+	char buf[64], *edge;
+	uint32_t len, msg_len;
+	int ret;
+
+	edge = fault_area(1, 64);
+	ASSERT_NE(NULL, edge);
+	memset(buf, 'c', sizeof(buf));
+	for (step = 0; step < 400; step++) {
+		len = rand_r(&seed) % 65;
+		switch (rand_r(&seed) % 9) {
+		case 0:
+		case 1:
+			ret = mb_sendx(self->fd, buf, len, MBOX_SEND_NONBLOCK,
+				       rand_r(&seed) % MBOX_PRIO_MAX, 0, 0);
+			ASSERT_TRUE(ret == 0 || ret == -EAGAIN) TH_LOG("send: %d", ret);
+			if (!ret) {
+				sent++;
+				sent_bytes += len;
+			}
+			break;
+		case 2:	/* nobody takes it: withdrawn, uncounted */
+			ret = mb_send(self->fd, buf, len, MBOX_SEND_SYNC | MBOX_SEND_TIMEOUT,
+				      MS / 10);
+			ASSERT_EQ(-ETIMEDOUT, ret);
+			break;
+		case 3:
+			for (i = 0; i < 3; i++)
+				vec[i] = (struct mbox_msgvec){
+					.buf = (uintptr_t)buf, .len = (len + i) % 65,
+				};
+			ret = mb_batch(self->fd, MBOX_IOC_SEND_BATCH, vec, 3,
+				       MBOX_SEND_NONBLOCK, 0, 0, &out);
+			ASSERT_TRUE(ret >= 0 || ret == -EAGAIN) TH_LOG("send batch: %d", ret);
+			for (i = 0; i < out.done; i++) {
+				sent++;
+				sent_bytes += vec[i].len;
+			}
+			break;
+		case 4:	/* whole, or truncated: counted whole */
+			ret = mb_recv(self->fd, buf, len,
+				      MBOX_RECV_NONBLOCK | MBOX_RECV_TRUNC, 0, &msg_len);
+			ASSERT_TRUE(ret >= 0 || ret == -EAGAIN) TH_LOG("recv: %d", ret);
+			if (ret >= 0) {
+				recvd++;
+				recvd_bytes += msg_len;
+			}
+			break;
+		case 5:	/* too short without TRUNC: left queued */
+			ret = mb_recv(self->fd, buf, len, MBOX_RECV_NONBLOCK, 0, &msg_len);
+			ASSERT_TRUE(ret >= 0 || ret == -EAGAIN || ret == -EMSGSIZE)
+				TH_LOG("recv: %d", ret);
+			if (ret >= 0) {
+				recvd++;
+				recvd_bytes += msg_len;
+			}
+			break;
+		case 6:	/* a fault: put back, uncounted */
+			ret = mb_recv(self->fd, edge, 64, MBOX_RECV_NONBLOCK, 0, NULL);
+			ASSERT_TRUE(ret == -EFAULT || ret == -EAGAIN || ret <= 1)
+				TH_LOG("recv into a fault: %d", ret);
+			if (ret >= 0) {
+				recvd++;
+				recvd_bytes += ret;
+			}
+			break;
+		case 7:
+			ret = mb_recv(self->fd, buf, sizeof(buf),
+				      MBOX_RECV_NONBLOCK | MBOX_RECV_PEEK, 0, NULL);
+			ASSERT_TRUE(ret >= 0 || ret == -EAGAIN) TH_LOG("peek: %d", ret);
+			break;
+		default:
+			for (i = 0; i < 3; i++)
+				vec[i] = (struct mbox_msgvec){
+					.buf = (uintptr_t)buf, .len = sizeof(buf),
+				};
+			ret = mb_batch(self->fd, MBOX_IOC_RECV_BATCH, vec, 3,
+				       MBOX_RECV_NONBLOCK, 0, 0, &out);
+			ASSERT_TRUE(ret >= 0 || ret == -EAGAIN) TH_LOG("recv batch: %d", ret);
+			for (i = 0; i < out.done; i++) {
+				recvd++;
+				recvd_bytes += vec[i].len;
+			}
+			break;
+		}
+		ASSERT_EQ(0, mb_stat(self->fd, &st));
+		ASSERT_EQ(sent, st.sent) TH_LOG("step %u", step);
+		ASSERT_EQ(sent_bytes, st.sent_bytes) TH_LOG("step %u", step);
+		ASSERT_EQ(recvd, st.received) TH_LOG("step %u", step);
+		ASSERT_EQ(recvd_bytes, st.received_bytes) TH_LOG("step %u", step);
+		ASSERT_EQ(st.sent - st.received, st.queued) TH_LOG("step %u", step);
+		ASSERT_EQ(st.sent_bytes - st.received_bytes, st.queued_bytes)
+			TH_LOG("step %u", step);
+	}
+	/* The walk went through every path (not only a full or empty box). */
+	EXPECT_LT(50, recvd);
+}
+
 /* Peek */
 
 TEST_F(mb, peek)

@@ -361,7 +361,7 @@ TEST_F(dev, stat_args)
 	EXPECT_EQ(-1, ioctl(fd, MBOX_IOC_STAT, &st));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&st, 0, sizeof(st));
-	st.reserved[3] = 1;
+	st.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(fd, MBOX_IOC_STAT, &st));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(fd, MBOX_IOC_STAT, NULL));

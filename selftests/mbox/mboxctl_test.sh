@@ -316,10 +316,12 @@ jqt "stat --json: name, attributes" \
 	".name == \"$j\" and .capacity == 5 and .msg_size == 100 and .mode == 416 and .unbounded == false and .rendezvous == false and .unlinked == false"
 jqt "stat --json: queued 2 messages, 6 bytes" ".queued == 2 and .queued_bytes == 6"
 jqt "stat --json: 3 sent, 1 received" ".sent == 3 and .received == 1"
+# The receive took the priority-3 message, "cde".
+jqt "stat --json: 9 bytes sent, 3 received" ".sent_bytes == 9 and .received_bytes == 3"
 jqt "stat --json: nobody bound or waiting" \
 	".readers == 0 and .writers == 0 and .waiting_senders == 0 and .waiting_receivers == 0"
 expect 0 "stat" mboxctl stat "$j"
-if grep -q "queued: *2 messages, 6 bytes" "$tmp/out" && grep -q "total: *3 sent, 1 received" "$tmp/out"; then
+if grep -q "queued: *2 messages, 6 bytes" "$tmp/out" && grep -q "total: *3 sent, 1 received (9 and 3 bytes)" "$tmp/out"; then
 	ok "stat says the same"
 else
 	not_ok "stat says the same"
@@ -384,7 +386,8 @@ else
 	not_ok "watch draws the ring with in and out"
 	sed 's/^/#   /' "$tmp/out"
 fi
-if grep -q "rate .*in - msg/s" "$tmp/out" && grep -q "rate .*in 0.0 msg/s" "$tmp/out"; then
+if grep -q "rate .*in - msg/s" "$tmp/out" && grep -q "rate .*in 0.0 msg/s" "$tmp/out" &&
+   grep -q "^  *in -   out -\$" "$tmp/out" && grep -q "^  *in 0 B/s   out 0 B/s\$" "$tmp/out"; then
 	ok "rates from the second view on"
 else
 	not_ok "rates from the second view on"

@@ -350,7 +350,8 @@ static int cmd_stat(int argc, char **argv)
 		       "\"state\": %u, \"queued\": %u, \"queued_bytes\": %llu, "
 		       "\"readers\": %u, \"writers\": %u, "
 		       "\"waiting_senders\": %u, \"waiting_receivers\": %u, "
-		       "\"pid\": %u, \"sent\": %llu, \"received\": %llu}\n",
+		       "\"pid\": %u, \"sent\": %llu, \"received\": %llu, "
+		       "\"sent_bytes\": %llu, \"received_bytes\": %llu}\n",
 		       st.state & MBOX_STATE_UNLINKED ? "true" : "false",
 		       st.open_flags, st.capacity,
 		       st.open_flags & MBOX_OPEN_UNBOUNDED ? "true" : "false",
@@ -359,7 +360,9 @@ static int cmd_stat(int argc, char **argv)
 		       (unsigned long long)st.queued_bytes, st.readers - reader,
 		       st.writers - !reader, st.waiting_senders,
 		       st.waiting_receivers, st.pid, (unsigned long long)st.sent,
-		       (unsigned long long)st.received);
+		       (unsigned long long)st.received,
+		       (unsigned long long)st.sent_bytes,
+		       (unsigned long long)st.received_bytes);
 		return 0;
 	}
 
@@ -380,8 +383,10 @@ static int cmd_stat(int argc, char **argv)
 	/* Not counting this command's own descriptor. */
 	printf("bound:      %u readers, %u writers\n", st.readers - reader,
 	       st.writers - !reader);
-	printf("total:      %llu sent, %llu received\n",
-	       (unsigned long long)st.sent, (unsigned long long)st.received);
+	printf("total:      %llu sent, %llu received (%llu and %llu bytes)\n",
+	       (unsigned long long)st.sent, (unsigned long long)st.received,
+	       (unsigned long long)st.sent_bytes,
+	       (unsigned long long)st.received_bytes);
 	return 0;
 }
 

@@ -10,9 +10,9 @@
  * ANSI cursor movements (no curses); otherwise views follow each other,
  * separated by a blank line, with no escape sequences.
  *
- * The kernel counts messages for a mailbox (sent, received) and bytes for
- * a ring (its positions), so a mailbox's rates are in messages/s and a
- * ring's in bytes/s.
+ * The kernel counts messages and payload bytes for a mailbox (sent,
+ * received and their bytes) and bytes for a ring (its positions), so a
+ * mailbox's rates are in messages/s and bytes/s, and a ring's in bytes/s.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -186,7 +186,7 @@ static void draw_mailbox(FILE *f, const struct sample *s,
 			 const struct sample *prev, double dt)
 {
 	const struct mbox_stat *st = &s->mb;
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
 
 	fprintf(f, "mailbox %s%s\n", s->name,
 		st->state & MBOX_STATE_UNLINKED ? " (unlinked)" : "");
@@ -206,6 +206,13 @@ static void draw_mailbox(FILE *f, const struct sample *s,
 		rate(prev, prev ? st->received - prev->mb.received : 0, dt, b3,
 		     sizeof(b3)),
 		(unsigned long long)st->sent, (unsigned long long)st->received);
+	if (prev && dt > 0)
+		fprintf(f, "           in %s/s   out %s/s\n",
+			human((st->sent_bytes - prev->mb.sent_bytes) / dt, b4, sizeof(b4)),
+			human((st->received_bytes - prev->mb.received_bytes) / dt, b5,
+			      sizeof(b5)));
+	else
+		fprintf(f, "           in -   out -\n");
 	/* Not counting the watcher's own descriptor. */
 	fprintf(f, "  blocked  %u senders, %u receivers   bound %u readers, %u writers\n",
 		st->waiting_senders, st->waiting_receivers,

@@ -465,7 +465,17 @@ struct mbox_batch {
  * @pid:		out: an inbox's process, in the caller's pid namespace.
  * @sent:		out: messages accepted since creation.
  * @received:		out: messages received since creation.
+ * @sent_bytes:		out: payload bytes of the messages counted in @sent.
+ * @received_bytes:	out: payload bytes of the messages counted in
+ *			@received (whole messages, also when a receive
+ *			truncated one).
  * @reserved:		in: must be 0; out: 0.
+ *
+ * Whenever nobody is inside a call on the mailbox, @sent - @received is
+ * @queued and @sent_bytes - @received_bytes is @queued_bytes: a message a
+ * synchronous sender takes back, or a receiver could not store, is
+ * uncounted again. (Not so for a dead inbox: the messages it drops stay
+ * counted as sent.)
  */
 struct mbox_stat {
 	__u32 flags;
@@ -485,7 +495,9 @@ struct mbox_stat {
 	__u32 pid;
 	__u64 sent;
 	__u64 received;
-	__u64 reserved[4];
+	__u64 sent_bytes;
+	__u64 received_bytes;
+	__u64 reserved[2];
 };
 
 /**
