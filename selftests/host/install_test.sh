@@ -53,6 +53,12 @@ has "libmbox.pc" test -f "$libdir/pkgconfig/libmbox.pc"
 has "<libmbox.h>" test -f "$prefix/include/libmbox.h"
 has "<linux/mbox.h>" cmp -s "$prefix/include/linux/mbox.h" "$top/uapi/linux/mbox.h"
 has "mboxctl" test -x "$prefix/bin/mboxctl"
+# Nothing installed may look for libraries in the build tree.
+for elf in "$prefix"/bin/* "$libdir"/*.so.*; do
+	[ -L "$elf" ] && continue
+	has "${elf#"$prefix"/} has no run path" \
+		bash -c "! readelf -d '$elf' | grep -qE '\((RPATH|RUNPATH)\)'"
+done
 has "the bash completion" test -f "$prefix/share/bash-completion/completions/mboxctl"
 has "man pages in sections 3, 4 and 8" test -f "$prefix/share/man/man3/libmbox.3" \
 	-a -f "$prefix/share/man/man4/mbox.4" -a -f "$prefix/share/man/man8/mboxctl.8"
