@@ -50,18 +50,27 @@
 
 struct mbox_waiter;
 
+/*
+ * A message: 64 bytes of header on x86-64, so that header and a 64-byte
+ * payload fill a 128-byte slab object (the arrival number and the priority
+ * share a word for it).
+ */
 struct mbox_msg {
 	struct list_head node;		/* in mb->msgs[prio] while queued */
 	refcount_t ref;			/* its holder's, and one per peeker */
+	u32 len;
 	struct mbox_user *user;		/* charged for it */
 	struct pid *pid;		/* the sender's thread group */
 	kuid_t uid;			/* the sender's euid and egid */
 	kgid_t gid;
 	/* A synchronous sender waiting for it to be taken; under mb->lock. */
 	struct mbox_waiter *sync;
-	u64 seq;			/* arrival order, from mb->arrivals */
-	u32 prio;
-	u32 len;
+	/*
+	 * Arrival order, from mb->arrivals: 2^56 arrivals, more than a
+	 * mailbox takes in centuries at a billion a second.
+	 */
+	u64 seq : 56;
+	u64 prio : 8;			/* < MBOX_PRIO_MAX */
 	u8 data[];
 };
 
@@ -309,6 +318,7 @@ static void mbox_arrival(struct mbox_mailbox *mb, struct mbox_msg *msg)
 {
 	lockdep_assert_held(&mb->lock);
 	msg->seq = ++mb->arrivals;
+	BUILD_BUG_ON(MBOX_PRIO_MAX > 256);
 }
 
 /*
