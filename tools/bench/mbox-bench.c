@@ -44,8 +44,8 @@
  *   -s  multiply every run's duration by SCALE (default 1)
  *   -r  repetitions (default 3)
  *   -o  also write every figure to FILE.csv
- *   -t  only these transports (names as in the tables); scale and memory
- *       run only with mbox-ioctl
+ *   -t  only these transports (names as in the tables, separated by ','
+ *       or '+'); scale and memory run only with mbox-ioctl
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -446,6 +446,16 @@ static int ring_open(struct chan *c, enum side s)
 			      0, 0, 0, 0);
 }
 
+/* A ring whose waits sleep at once: no spin first (mbox_ring_set_spin()). */
+static int ring_open_sleep(struct chan *c, enum side s)
+{
+	int ret = ring_open(c, s);
+
+	if (!ret)
+		ret = mbox_ring_set_spin(c->ring, 0);
+	return ret;
+}
+
 static int ring_send(struct chan *c, const void *buf, size_t len)
 {
 	return mbox_ring_push(c->ring, buf, len, 0, 0);
@@ -644,6 +654,8 @@ static const struct transport transports[] = {
 	  mbox_create, fd_open, mbox_send1, mbox_recv1, mbox_sendv, mbox_recvv, fd_close, mbox_destroy },
 	{ "ring", K_RT | K_STREAM | K_RING,
 	  ring_create, ring_open, ring_send, ring_recv, NULL, NULL, ring_close, ring_destroy },
+	{ "ring-sleep", K_RT | K_STREAM | K_RING,
+	  ring_create, ring_open_sleep, ring_send, ring_recv, NULL, NULL, ring_close, ring_destroy },
 	{ "ring-poll", K_RT | K_STREAM | K_RING | K_SPIN,
 	  ring_create, ring_open, ring_send, ring_recv_poll, NULL, NULL, ring_close, ring_destroy },
 	{ "ring-wakeall", K_STREAM | K_RING,
@@ -1166,10 +1178,11 @@ static bool selected(int i)
 	size_t n = strlen(transports[i].name);
 
 	while (p && *p) {
-		if (!strncmp(p, transports[i].name, n) && (p[n] == ',' || !p[n]))
+		if (!strncmp(p, transports[i].name, n) &&
+		    (p[n] == ',' || p[n] == '+' || !p[n]))
 			return true;
-		p = strchr(p, ',');
-		p = p ? p + 1 : NULL;
+		p += strcspn(p, ",+");
+		p = *p ? p + 1 : NULL;
 	}
 	return !only;
 }
@@ -1825,7 +1838,8 @@ static void report(void)
 	}
 
 	printf("\n== Rings, 64 B round trip: the client's wake calls per request (median) ==\n");
-	printf("(the server waits for every request: polling in ring-poll, asleep otherwise)\n");
+	printf("(the server waits for every request: polling in ring-poll, spinning then\n"
+	       "asleep in ring, asleep at once in ring-sleep)\n");
 	printf("%-15s", "transport");
 	for (pl = 0; pl < NPLACE; pl++)
 		printf(" %10s", place_name[pl]);
