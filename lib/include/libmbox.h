@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -548,6 +549,26 @@ int mbox_ring_commit(struct mbox_ring *r);
  */
 int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
 		   unsigned int flags, uint64_t timeout_ns);
+
+/**
+ * mbox_ring_push_batch() - producer: copy in up to @n records at once
+ * @r:		a mapped producer handle
+ * @iov:	@n records, one per entry (a payload of 1 to rec_max bytes)
+ * @n:		how many
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT (for the first)
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
+ *
+ * The counterpart of mbox_ring_pop_batch(), as writev(2) is of readv(2)
+ * but with a record per entry. Only the first record may wait; the others
+ * go in while there is room for them. A record that does not fit, or whose
+ * length is invalid, ends the batch without error: the next call starts
+ * with it (and reports its error). The batch is published with one store
+ * and at most one wake-up, so the consumer sees all of it or none.
+ * Return: how many records went in (at least 1), or as mbox_ring_push()
+ * when none did; -EINVAL for @n of 0; -EOPNOTSUPP unmapped.
+ */
+int mbox_ring_push_batch(struct mbox_ring *r, const struct iovec *iov,
+			 unsigned int n, unsigned int flags, uint64_t timeout_ns);
 
 /**
  * mbox_ring_peek() - consumer: the next record, in place

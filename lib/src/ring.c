@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -540,6 +541,49 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
 		return ret;
 	memcpy(p, buf, len);
 	return mbox_ring_commit(r);
+}
+
+int mbox_ring_push_batch(struct mbox_ring *r, const struct iovec *iov,
+			 unsigned int n, unsigned int flags, uint64_t timeout_ns)
+{
+	uint32_t cons, pos, len, total, size = r->layout.data_size;
+	struct mbox_ring_hdr *hdr;
+	unsigned int count;
+	void *p;
+	int ret;
+
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (!n)
+		return -EINVAL;
+	/* The first record may wait, and its errors are the call's. */
+	ret = mbox_ring_reserve(r, iov[0].iov_len, &p, flags, timeout_ns);
+	if (ret)
+		return ret;
+	memcpy(p, iov[0].iov_base, iov[0].iov_len);
+	pos = r->local + r->pending;
+	/* The rest go in while they fit; a bad one waits for the next call. */
+	cons = ring_load_acquire(r->cons_pos);
+	for (count = 1; count < n && !broken(r->local, cons, size); count++) {
+		len = iov[count].iov_len;
+		if (!len || len > r->layout.rec_max)
+			break;
+		total = MBOX_RING_REC_SIZE(len);
+		if (size - (pos - cons) < total)
+			break;
+		hdr = (struct mbox_ring_hdr *)(r->data + (pos & r->mask));
+		hdr->len = len;
+		hdr->flags = 0;
+		memcpy(hdr + 1, iov[count].iov_base, len);
+		pos += total;
+	}
+	/* All of them at once: one release store, one wake-up check. */
+	r->local = pos;
+	r->pending = 0;
+	ring_store_release(r->prod_pos, r->local);
+	r->counters.records += count;
+	ret = kick(r);
+	return ret ? ret : (int)count;
 }
 
 /*

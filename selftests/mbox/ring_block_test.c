@@ -1066,4 +1066,88 @@ TEST_F(rb, spinning_loses_nothing)
 	EXPECT_EQ(0, reap(pid));
 }
 
+/*
+ * mbox_ring_push_batch(): what fits goes in at once, a bad or too big
+ * record ends the batch and is the next call's error, and a sleeping
+ * consumer costs one wake call for the whole batch.
+ */
+TEST_F(rb, push_batch)
+{
+	struct mbox_ring *u = open_role(self->name, MBOX_RING_PRODUCER,
+					MBOX_RING_OPEN_NOMAP);
+	struct mbox_ring *p, *c;
+	static char big[SIZE];
+	struct mbox_ring_counters pc;
+	struct iovec iov[8];
+	size_t lens[8];
+	char buf[SIZE];
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		iov[i] = (struct iovec){ "abcdefgh", 1 + i };
+	ASSERT_NE(NULL, u);
+	EXPECT_EQ(-EOPNOTSUPP, mbox_ring_push_batch(u, iov, 1, 0, 0));
+	mbox_ring_close(u);
+	p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov, 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EBADF, mbox_ring_push_batch(c, iov, 1, 0, 0));
+
+	/* All eight in one call, in order. */
+	EXPECT_EQ(8, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(8, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(1 + i, lens[i]);
+
+	/* An empty or too long record ends the batch; the next call says why. */
+	iov[2].iov_len = 0;
+	EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
+	iov[2] = (struct iovec){ big, SIZE };
+	EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EMSGSIZE, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
+	EXPECT_EQ(4, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+
+	/* Only what fits: 8 KiB of ring takes seven 1 KiB records. */
+	for (i = 0; i < 8; i++)
+		iov[i] = (struct iovec){ big, 1024 };
+	EXPECT_EQ(7, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_push_batch(p, iov + 7, 1, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(7, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+
+	/* A sleeping consumer: one wake call for the batch. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int got = 0, n;
+
+		while (got < 5) {
+			n = mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0);
+			if (n <= 0)
+				_exit(2);
+			got += n;
+		}
+		_exit(got == 5 ? 0 : 3);
+	}
+	mbox_ring_close(c);
+	c = NULL;
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	mbox_ring_counters(p, &pc);
+	for (i = 0; i < 5; i++)
+		iov[i] = (struct iovec){ "x", 1 };
+	EXPECT_EQ(5, mbox_ring_push_batch(p, iov, 5, 0, 0));
+	EXPECT_EQ(0, reap(pid));
+	{
+		uint64_t before = pc.wakeups;
+
+		mbox_ring_counters(p, &pc);
+		EXPECT_EQ(before + 1, pc.wakeups);
+	}
+	mbox_ring_close(p);
+}
+
 TEST_HARNESS_MAIN
