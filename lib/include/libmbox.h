@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -550,6 +551,26 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
 		   unsigned int flags, uint64_t timeout_ns);
 
 /**
+ * mbox_ring_push_batch() - producer: copy in up to @n records at once
+ * @r:		a mapped producer handle
+ * @iov:	@n records, one per entry (a payload of 1 to rec_max bytes)
+ * @n:		how many
+ * @flags:	0, MBOX_RING_IO_NONBLOCK, MBOX_RING_IO_TIMEOUT (for the first)
+ * @timeout_ns:	with MBOX_RING_IO_TIMEOUT, the longest wait
+ *
+ * The counterpart of mbox_ring_pop_batch(), as writev(2) is of readv(2)
+ * but with a record per entry. Only the first record may wait; the others
+ * go in while there is room for them. A record that does not fit, or whose
+ * length is invalid, ends the batch without error: the next call starts
+ * with it (and reports its error). The batch is published with one store
+ * and at most one wake-up, so the consumer sees all of it or none.
+ * Return: how many records went in (at least 1), or as mbox_ring_push()
+ * when none did; -EINVAL for @n of 0; -EOPNOTSUPP unmapped.
+ */
+int mbox_ring_push_batch(struct mbox_ring *r, const struct iovec *iov,
+			 unsigned int n, unsigned int flags, uint64_t timeout_ns);
+
+/**
  * mbox_ring_peek() - consumer: the next record, in place
  * @r:		a mapped consumer handle
  * @data:	on success, the payload, in the (read-only) ring
@@ -628,6 +649,39 @@ int mbox_ring_stat(struct mbox_ring *r, struct mbox_ring_stat *st);
  */
 void mbox_ring_counters(const struct mbox_ring *r,
 			struct mbox_ring_counters *c);
+
+/* mbox_ring_set_spin(): the default and the largest spin, in nanoseconds */
+#define MBOX_RING_SPIN_DEFAULT_NS	20000ULL
+#define MBOX_RING_SPIN_MAX_NS		1000000000ULL
+
+/**
+ * mbox_ring_set_spin() - how long a blocking call spins before it sleeps
+ * @r:		a mapped handle
+ * @max_ns:	the longest spin, in nanoseconds of CLOCK_MONOTONIC; 0 never
+ *		spins (every wait sleeps in the kernel at once)
+ *
+ * When mbox_ring_reserve(), mbox_ring_push(), mbox_ring_peek(),
+ * mbox_ring_pop() or mbox_ring_pop_batch() must wait and may (no
+ * MBOX_RING_IO_NONBLOCK), they first watch the peer's position in the
+ * shared memory, with the CPU's pause hint, for up to a budget, and sleep
+ * in the kernel only if the peer did not move. A peer on another CPU that
+ * answers within the budget then costs no system call on either side: the
+ * waiter never sleeps, so the peer makes no wake call.
+ *
+ * The budget adapts, as the spinning of an adaptive mutex does: it starts
+ * at @max_ns, doubles (up to @max_ns) after a spin that saw the peer move,
+ * halves after one that did not, and below 500 ns stops; then every 16th
+ * wait spins once more to see whether the peer has become quick. Nothing
+ * spins while the caller's CPU affinity allows one CPU only (a peer on the
+ * same CPU cannot move while we spin), or while the peer sleeps on this
+ * ring. A spin never runs past the call's timeout. A handle starts with
+ * MBOX_RING_SPIN_DEFAULT_NS (20 us); the right figure is about what one
+ * sleep and wake-up cost on the machine.
+ *
+ * Return: 0, -EINVAL (@max_ns above MBOX_RING_SPIN_MAX_NS, 1 s), or
+ * -EOPNOTSUPP (an unmapped handle: its waits are the kernel's).
+ */
+int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns);
 
 /* The record after @entry in the array mbox_list() returns. */
 static inline struct mbox_list_entry *

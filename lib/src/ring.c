@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,10 @@ struct mbox_ring {
 	uint32_t local;
 	/* Bytes of the record reserved (producer) or peeked (consumer). */
 	uint32_t pending;
+	/* Spinning before sleeping (spin_wait()), in nanoseconds. */
+	uint32_t spin_max;		/* mbox_ring_set_spin(); 0: never */
+	uint32_t spin_budget;		/* the next spin's, adapted */
+	uint32_t spin_skip;		/* budget 0: waits until a probe */
 	struct mbox_ring_counters counters;
 };
 
@@ -90,6 +96,7 @@ static int map_ring(struct mbox_ring *r)
 	r->local = ring_load_relaxed(r->role == MBOX_RING_PRODUCER ?
 				     r->prod_pos : r->cons_pos);
 	r->mapped = true;
+	mbox_ring_set_spin(r, MBOX_RING_SPIN_DEFAULT_NS);
 	return 0;
 }
 
@@ -257,6 +264,100 @@ static uint64_t deadline(unsigned int flags, uint64_t timeout_ns)
 	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
+/*
+ * Spinning before sleeping. A peer that runs on another CPU often moves
+ * within a microsecond or two, much sooner than a sleep and a wake-up take
+ * (two system calls and two context switches, for both sides). So before
+ * it sleeps, a blocking call watches the peer's position word, in user
+ * space, for at most a budget of time. While it spins, its wakeup word is
+ * not set, so the peer makes no wake call either.
+ *
+ * The budget adapts, as an adaptive mutex's spinning does. It doubles (up
+ * to spin_max) after a spin that saw the peer move, and halves after one
+ * that did not. Below SPIN_MIN_NS it drops to 0: then only every
+ * SPIN_PROBE-th wait spins, with the whole spin_max, to find out whether
+ * the peer has become quick again. A peer that cannot run while we spin
+ * (both on one CPU) never moves during a spin, so its waiters soon stop
+ * spinning. Nothing spins when the caller may run on one CPU only
+ * (sched_getaffinity(2)), or when the peer sleeps on this ring: it has set
+ * its wakeup word, and will not move until someone wakes it.
+ */
+#define SPIN_MIN_NS	500
+#define SPIN_PROBE	16
+
+/* May the caller run on more than one CPU? */
+static bool several_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return true;	/* more CPUs than cpu_set_t holds */
+	return CPU_COUNT(&set) > 1;
+}
+
+int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns)
+{
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (max_ns > MBOX_RING_SPIN_MAX_NS)
+		return -EINVAL;
+	r->spin_max = max_ns;
+	r->spin_budget = max_ns && several_cpus() ? max_ns : 0;
+	r->spin_skip = SPIN_PROBE;
+	return 0;
+}
+
+/* Spin in CPU-friendly steps: the pause hint, where there is one. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/*
+ * Before sleeping: watch @peer (the peer's position word) change from
+ * @seen, while @asleep (the peer's wakeup word) stays 0, for at most the
+ * budget and never past @until (0: no deadline). True if the peer moved.
+ */
+static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
+		      const uint32_t *asleep, uint64_t until)
+{
+	uint64_t budget = r->spin_budget, start, end;
+	unsigned int i;
+
+	if (!budget) {
+		if (!r->spin_max || --r->spin_skip)
+			return false;
+		r->spin_skip = SPIN_PROBE;
+		if (!several_cpus())
+			return false;
+		budget = r->spin_max;
+	}
+	start = now_ns();
+	if (until && until <= start)
+		return false;
+	end = until && until - start < budget ? until : start + budget;
+	for (;;) {
+		for (i = 0; i < 64; i++) {
+			if (ring_load_relaxed(peer) != seen) {
+				budget = budget * 2 < r->spin_max ? budget * 2 : r->spin_max;
+				r->spin_budget = budget > SPIN_MIN_NS ? budget : SPIN_MIN_NS;
+				return true;
+			}
+			if (ring_load_relaxed(asleep))
+				return false;	/* not the spin's fault: no change */
+			cpu_relax();
+		}
+		if (now_ns() >= end)
+			break;
+	}
+	r->spin_budget = budget / 2 >= SPIN_MIN_NS ? budget / 2 : 0;
+	return false;
+}
+
 /* Sleep in the kernel until the peer moves (and @need bytes are free). */
 static int ring_wait(struct mbox_ring *r, uint32_t need, uint64_t until)
 {
@@ -392,6 +493,8 @@ int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 				break;
 			return -EAGAIN;
 		}
+		if (spin_wait(r, r->cons_pos, cons, r->cons_wakeup, until))
+			continue;
 		ret = ring_wait(r, total, until);
 		if (ret)
 			return ret;
@@ -438,6 +541,49 @@ int mbox_ring_push(struct mbox_ring *r, const void *buf, size_t len,
 		return ret;
 	memcpy(p, buf, len);
 	return mbox_ring_commit(r);
+}
+
+int mbox_ring_push_batch(struct mbox_ring *r, const struct iovec *iov,
+			 unsigned int n, unsigned int flags, uint64_t timeout_ns)
+{
+	uint32_t cons, pos, len, total, size = r->layout.data_size;
+	struct mbox_ring_hdr *hdr;
+	unsigned int count;
+	void *p;
+	int ret;
+
+	if (!r->mapped)
+		return -EOPNOTSUPP;
+	if (!n)
+		return -EINVAL;
+	/* The first record may wait, and its errors are the call's. */
+	ret = mbox_ring_reserve(r, iov[0].iov_len, &p, flags, timeout_ns);
+	if (ret)
+		return ret;
+	memcpy(p, iov[0].iov_base, iov[0].iov_len);
+	pos = r->local + r->pending;
+	/* The rest go in while they fit; a bad one waits for the next call. */
+	cons = ring_load_acquire(r->cons_pos);
+	for (count = 1; count < n && !broken(r->local, cons, size); count++) {
+		len = iov[count].iov_len;
+		if (!len || len > r->layout.rec_max)
+			break;
+		total = MBOX_RING_REC_SIZE(len);
+		if (size - (pos - cons) < total)
+			break;
+		hdr = (struct mbox_ring_hdr *)(r->data + (pos & r->mask));
+		hdr->len = len;
+		hdr->flags = 0;
+		memcpy(hdr + 1, iov[count].iov_base, len);
+		pos += total;
+	}
+	/* All of them at once: one release store, one wake-up check. */
+	r->local = pos;
+	r->pending = 0;
+	ring_store_release(r->prod_pos, r->local);
+	r->counters.records += count;
+	ret = kick(r);
+	return ret ? ret : (int)count;
 }
 
 /*
@@ -497,6 +643,8 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 				continue;
 			return -EAGAIN;
 		}
+		if (spin_wait(r, r->prod_pos, prod, r->prod_wakeup, until))
+			continue;
 		ret = ring_wait(r, 0, until);
 		if (ret)
 			return ret;

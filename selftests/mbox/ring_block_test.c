@@ -954,4 +954,200 @@ TEST_F(rb, each_flag_family_refuses_the_others)
 	mbox_ring_close(c);
 }
 
+TEST_F(rb, set_spin)
+{
+	struct mbox_ring *p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	struct mbox_ring *c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	struct mbox_ring *u = open_role(self->name, MBOX_RING_OBSERVER,
+					MBOX_RING_OPEN_NOMAP);
+	struct mbox_ring_counters cc;
+	char buf[SIZE];
+	uint64_t start;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	ASSERT_NE(NULL, u);
+	EXPECT_EQ(-EINVAL, mbox_ring_set_spin(c, MBOX_RING_SPIN_MAX_NS + 1));
+	EXPECT_EQ(-EINVAL, mbox_ring_set_spin(c, UINT64_MAX));
+	/* An unmapped handle's waits are the kernel's: nothing to spin on. */
+	EXPECT_EQ(-EOPNOTSUPP, mbox_ring_set_spin(u, 0));
+	EXPECT_EQ(0, mbox_ring_set_spin(p, 0));
+	EXPECT_EQ(0, mbox_ring_set_spin(c, MBOX_RING_SPIN_MAX_NS));
+
+	/* The longest spin still ends at the call's deadline, not before. */
+	start = now_ns();
+	EXPECT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT, 30 * MS));
+	EXPECT_LE(30 * MS, now_ns() - start);
+	/* A non-blocking call never spins or sleeps. */
+	EXPECT_EQ(-EAGAIN, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_NONBLOCK, 0));
+	/* Without spinning, a wait is one sleep in the kernel. */
+	ASSERT_EQ(0, mbox_ring_set_spin(c, 0));
+	mbox_ring_counters(c, &cc);
+	ASSERT_EQ(-ETIMEDOUT, mbox_ring_pop(c, buf, sizeof(buf), MBOX_RING_IO_TIMEOUT, MS));
+	{
+		uint64_t waits = cc.waits;
+
+		mbox_ring_counters(c, &cc);
+		EXPECT_EQ(waits + 1, cc.waits);
+	}
+	/* Records flow whatever the setting. */
+	ASSERT_EQ(0, mbox_ring_push(p, "spin", 4, 0, 0));
+	EXPECT_EQ(4, mbox_ring_pop(c, buf, sizeof(buf), 0, 0));
+	mbox_ring_close(u);
+	mbox_ring_close(p);
+	mbox_ring_close(c);
+}
+
+/*
+ * Spinning is only a way to wait: with every spin setting, changed at
+ * random as the records flow (so spins that see the peer, spins that give
+ * up, spins cut short by a deadline and plain sleeps all happen), every
+ * record arrives once, whole and in order, through a ring small enough
+ * that both sides wait. A lost wake-up would hang the test until the
+ * harness's timeout.
+ */
+#define SPIN_RECORDS	20000
+
+static const uint64_t spin_settings[] = { 0, 500, 20000, 200000 };
+
+static uint32_t spin_len(uint32_t i)
+{
+	return 1 + (i * 2654435761u) % 700;
+}
+
+static int spin_side(const char *name, unsigned int role, unsigned int seed)
+{
+	struct mbox_ring *r = open_role(name, role, 0);
+	unsigned char buf[1024];
+	uint32_t i, j, len;
+	ssize_t n;
+
+	if (!r)
+		return 10;
+	for (i = 0; i < SPIN_RECORDS; i++) {
+		unsigned int flags = 0;
+
+		if (rand_r(&seed) % 64 == 0 &&
+		    mbox_ring_set_spin(r, spin_settings[rand_r(&seed) % 4]))
+			return 11;
+		if (rand_r(&seed) % 8 == 0)
+			flags = MBOX_RING_IO_TIMEOUT;
+		len = spin_len(i);
+		if (role == MBOX_RING_PRODUCER) {
+			for (j = 0; j < len; j++)
+				buf[j] = (unsigned char)(i + j);
+			while ((n = mbox_ring_push(r, buf, len, flags, 20000)) == -ETIMEDOUT)
+				;
+			if (n)
+				return 12;
+			continue;
+		}
+		while ((n = mbox_ring_pop(r, buf, sizeof(buf), flags, 20000)) == -ETIMEDOUT)
+			;
+		if (n != (ssize_t)len)
+			return 13;
+		for (j = 0; j < len; j++)
+			if (buf[j] != (unsigned char)(i + j))
+				return 14;
+	}
+	return mbox_ring_close(r) ? 15 : 0;
+}
+
+TEST_F(rb, spinning_loses_nothing)
+{
+	unsigned int seed = 20261130;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(spin_side(self->name, MBOX_RING_PRODUCER, seed));
+	EXPECT_EQ(0, spin_side(self->name, MBOX_RING_CONSUMER, seed + 1));
+	EXPECT_EQ(0, reap(pid));
+}
+
+/*
+ * mbox_ring_push_batch(): what fits goes in at once, a bad or too big
+ * record ends the batch and is the next call's error, and a sleeping
+ * consumer costs one wake call for the whole batch.
+ */
+TEST_F(rb, push_batch)
+{
+	struct mbox_ring *u = open_role(self->name, MBOX_RING_PRODUCER,
+					MBOX_RING_OPEN_NOMAP);
+	struct mbox_ring *p, *c;
+	static char big[SIZE];
+	struct mbox_ring_counters pc;
+	struct iovec iov[8];
+	size_t lens[8];
+	char buf[SIZE];
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		iov[i] = (struct iovec){ "abcdefgh", 1 + i };
+	ASSERT_NE(NULL, u);
+	EXPECT_EQ(-EOPNOTSUPP, mbox_ring_push_batch(u, iov, 1, 0, 0));
+	mbox_ring_close(u);
+	p = open_role(self->name, MBOX_RING_PRODUCER, 0);
+	c = open_role(self->name, MBOX_RING_CONSUMER, 0);
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov, 1, MBOX_RING_OPEN_NOMAP, 0));
+	EXPECT_EQ(-EBADF, mbox_ring_push_batch(c, iov, 1, 0, 0));
+
+	/* All eight in one call, in order. */
+	EXPECT_EQ(8, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(8, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(1 + i, lens[i]);
+
+	/* An empty or too long record ends the batch; the next call says why. */
+	iov[2].iov_len = 0;
+	EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EINVAL, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
+	iov[2] = (struct iovec){ big, SIZE };
+	EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EMSGSIZE, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
+	EXPECT_EQ(4, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+
+	/* Only what fits: 8 KiB of ring takes seven 1 KiB records. */
+	for (i = 0; i < 8; i++)
+		iov[i] = (struct iovec){ big, 1024 };
+	EXPECT_EQ(7, mbox_ring_push_batch(p, iov, 8, 0, 0));
+	EXPECT_EQ(-EAGAIN, mbox_ring_push_batch(p, iov + 7, 1, MBOX_RING_IO_NONBLOCK, 0));
+	EXPECT_EQ(7, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+
+	/* A sleeping consumer: one wake call for the batch. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int got = 0, n;
+
+		while (got < 5) {
+			n = mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0);
+			if (n <= 0)
+				_exit(2);
+			got += n;
+		}
+		_exit(got == 5 ? 0 : 3);
+	}
+	mbox_ring_close(c);
+	c = NULL;
+	ASSERT_TRUE(wait_sleepers(self->obs, 1));
+	mbox_ring_counters(p, &pc);
+	for (i = 0; i < 5; i++)
+		iov[i] = (struct iovec){ "x", 1 };
+	EXPECT_EQ(5, mbox_ring_push_batch(p, iov, 5, 0, 0));
+	EXPECT_EQ(0, reap(pid));
+	{
+		uint64_t before = pc.wakeups;
+
+		mbox_ring_counters(p, &pc);
+		EXPECT_EQ(before + 1, pc.wakeups);
+	}
+	mbox_ring_close(p);
+}
+
 TEST_HARNESS_MAIN

@@ -336,10 +336,11 @@ run_kernel() {
 	echo "# $name: $PASS passed, $FAIL failed, $SKIP skipped"
 }
 
-# make bench, in boot(): mbox-bench's options on the kernel command line,
+# make bench, in boot(): mbox-bench's options on the kernel command line
+# (spaces as commas, so the commas of a list such as -t's go as +),
 # and a third serial port for its CSV.
 bench_boot_args() {
-	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | tr ' ' ',')"
+	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | tr ', ' '+,')"
 	: >"$work/bench.csv"
 	serial+=(-serial "file:$work/bench.csv")
 }
