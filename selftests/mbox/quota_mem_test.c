@@ -42,7 +42,8 @@
 #define QUOTA		(64 * MiB)
 /*
  * With kmemleak and KASAN every allocation is bigger than its class, so
- * the bound is not checked there; a small quota keeps the fill quick.
+ * the bound is not checked there (the charges are); a small quota keeps
+ * the fill quick.
  */
 #define QUOTA_DEBUG	(4 * MiB)
 #define MSG_SIZE_MAX	(2 * MiB)
@@ -269,8 +270,9 @@ TEST(pinned_memory_within_quota)
 
 	ASSERT_EQ(0, param_write("user_bytes_max", bytes_max));
 	ASSERT_EQ(0, param_write("msg_size_max", size_max));
+	/* Not SKIP: that would hide a charge checked above and wrong. */
 	if (debug)
-		SKIP(return, "memory debugging inflates allocations: bound not checked");
+		TH_LOG("memory debugging inflates allocations: only the charges checked, not the pinned bound");
 }
 
 /* As an unprivileged user: create 64 KiB rings until the quota says no. */
