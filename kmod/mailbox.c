@@ -214,9 +214,29 @@ static size_t mbox_msg_split_cost(u32 len)
 	       mbox_kvalloc_cost(len);
 }
 
+/*
+ * The shortest length whose payload is kept apart, every shorter one
+ * following its header: found at load (0 until then, which only means
+ * asking), so that short messages, most of the traffic, ask the allocator
+ * for no size class on the way.
+ */
+static u32 mbox_msg_split_min __ro_after_init;
+
 static bool mbox_msg_split(u32 len)
 {
+	if (len < mbox_msg_split_min)
+		return false;
 	return mbox_msg_split_cost(len) < mbox_msg_inline_cost(len);
+}
+
+static void __init mbox_msg_split_init(void)
+{
+	u32 len = 0;
+
+	/* Found by then: header and payload together would take vmalloc. */
+	while (len < KMALLOC_MAX_CACHE_SIZE && !mbox_msg_split(len))
+		len++;
+	mbox_msg_split_min = len;
 }
 
 /*
@@ -225,6 +245,8 @@ static bool mbox_msg_split(u32 len)
  */
 static size_t mbox_msg_cost(u32 len)
 {
+	if (len < mbox_msg_split_min)
+		return mbox_msg_inline_cost(len);
 	return min(mbox_msg_inline_cost(len), mbox_msg_split_cost(len));
 }
 
@@ -1592,9 +1614,11 @@ void mbox_mailbox_release(struct mbox_obj *obj)
 /*
  * Mailboxes and inboxes come from a cache of their own, sized to the
  * structure (a kmalloc() would round it up to the next power of two).
+ * Also finds mbox_msg_split_min, before any message can be sent.
  */
 int __init mbox_mailbox_cache_init(void)
 {
+	mbox_msg_split_init();
 	mbox_mailbox_cache = KMEM_CACHE(mbox_mailbox, SLAB_ACCOUNT);
 	return mbox_mailbox_cache ? 0 : -ENOMEM;
 }
