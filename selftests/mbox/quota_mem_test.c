@@ -180,6 +180,10 @@ static const struct size_case sizes[] = {
 	{ 2048, 0, false,
 	  "2 KiB: apart, 96 B + 2 KiB; together it would take the 4 KiB class" },
 	{ 3000, 0, false, "3000 B: together, in the 4 KiB class" },
+	{ 193, 0, false,
+	  "193 B, the shortest apart: 96 + 256 B; together it would take 512 B" },
+	{ 192, 0, false,
+	  "192 B: together, in the 256 B class; apart would take 96 + 192 B" },
 	{ 64, 0, false, "64 B: together, filling the 128 B class" },
 };
 
