@@ -53,7 +53,9 @@ struct mbox_waiter;
 /*
  * A message: 64 bytes of header on x86-64, so that header and a 64-byte
  * payload fill a 128-byte slab object (the arrival number and the priority
- * share a word for it).
+ * share a word for it). The payload follows the header (@data) or has an
+ * allocation of its own that @payload[0] points to, as mbox_msg_split()
+ * says; mbox_msg_data() finds it.
  */
 struct mbox_msg {
 	struct list_head node;		/* in mb->msgs[prio] while queued */
@@ -71,8 +73,13 @@ struct mbox_msg {
 	 */
 	u64 seq : 56;
 	u64 prio : 8;			/* < MBOX_PRIO_MAX */
-	u8 data[];
+	union {
+		DECLARE_FLEX_ARRAY(u8, data);		/* inline */
+		DECLARE_FLEX_ARRAY(u8 *, payload);	/* split: one */
+	};
 };
+
+static_assert(!IS_ENABLED(CONFIG_X86_64) || sizeof(struct mbox_msg) == 64);
 
 /*
  * MBOX_IOC_STAT's counters, under mb->lock: @n is 1 for a message counted,
@@ -170,29 +177,112 @@ static int mbox_mailbox_lists(struct mbox_mailbox *mb)
 /* Messages */
 
 /*
- * What a message of @len bytes counts against user_bytes_max: the memory
- * it pins, header included (mbox_kvalloc_cost()).
+ * Where a message keeps its payload. The allocator rounds every allocation
+ * up (mbox_kvalloc_cost()), and one layout can pin much less than the
+ * other: a 4 KiB payload after its 64-byte header lands in the 8 KiB slab
+ * class, while on its own it takes 4 KiB and the header (with the pointer
+ * to it) 96 B; a 64-byte payload after its header fills a 128 B object,
+ * while split it would take 96 + 64 B. So for each length take the layout
+ * that pins less:
+ *
+ *  - inline: one allocation of header and payload;
+ *  - split: the header and a pointer in one allocation, the payload in a
+ *    second one of exactly @len bytes;
+ *
+ * inline on a tie, for one allocation fewer. The choice is a pure function
+ * of the length, so no flag in the header records it: sending, receiving
+ * and freeing all compute it again. Split wins wherever header and payload
+ * together cross a size class (or a page, above the slab) that the payload
+ * alone does not: on x86-64, 193-256, 449-512, 961-1024 and 1985-2048
+ * bytes, and from 4 KiB on the last 64 lengths up to each whole number of
+ * pages (4033-4096, 8129-8192, 12225-12288, ...). What the quota charges,
+ * mbox_msg_cost(), is the cost of the layout chosen, so it is exactly what
+ * the message pins.
  */
-static size_t mbox_msg_cost(u32 len)
+static size_t mbox_msg_inline_cost(u32 len)
 {
 	struct mbox_msg *msg;
 
 	return mbox_kvalloc_cost(struct_size(msg, data, len));
 }
 
+static size_t mbox_msg_split_cost(u32 len)
+{
+	struct mbox_msg *msg;
+
+	return mbox_kvalloc_cost(struct_size(msg, payload, 1)) +
+	       mbox_kvalloc_cost(len);
+}
+
+/*
+ * The shortest length whose payload is kept apart, every shorter one
+ * following its header: found at load (0 until then, which only means
+ * asking), so that short messages, most of the traffic, ask the allocator
+ * for no size class on the way.
+ */
+static u32 mbox_msg_split_min __ro_after_init;
+
+static bool mbox_msg_split(u32 len)
+{
+	if (len < mbox_msg_split_min)
+		return false;
+	return mbox_msg_split_cost(len) < mbox_msg_inline_cost(len);
+}
+
+static void __init mbox_msg_split_init(void)
+{
+	u32 len = 0;
+
+	/* Found by then: header and payload together would take vmalloc. */
+	while (len < KMALLOC_MAX_CACHE_SIZE && !mbox_msg_split(len))
+		len++;
+	mbox_msg_split_min = len;
+}
+
+/*
+ * What a message of @len bytes counts against user_bytes_max: the memory
+ * it pins, header included, in the layout mbox_msg_split() chooses.
+ */
+static size_t mbox_msg_cost(u32 len)
+{
+	if (len < mbox_msg_split_min)
+		return mbox_msg_inline_cost(len);
+	return min(mbox_msg_inline_cost(len), mbox_msg_split_cost(len));
+}
+
+/* The @msg->len bytes of @msg's payload, wherever they are kept. */
+static u8 *mbox_msg_data(const struct mbox_msg *msg)
+{
+	if (mbox_msg_split(msg->len))
+		return msg->payload[0];
+	return (u8 *)msg->data;
+}
+
 static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
 {
 	struct mbox_file *mf = file->private_data;
+	bool split = mbox_msg_split(len);
 	struct mbox_msg *msg;
 	int ret;
 
 	ret = mbox_user_charge_bytes(mf->user, file, mbox_msg_cost(len));
 	if (ret)
 		return ERR_PTR(ret);
-	msg = mbox_kvalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
-	if (!msg) {
-		mbox_user_uncharge_bytes(mf->user, mbox_msg_cost(len));
-		return ERR_PTR(-ENOMEM);
+	if (split) {
+		msg = mbox_kvalloc(struct_size(msg, payload, 1),
+				   GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			goto nomem;
+		msg->payload[0] = mbox_kvalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!msg->payload[0]) {
+			kvfree(msg);
+			goto nomem;
+		}
+	} else {
+		msg = mbox_kvalloc(struct_size(msg, data, len),
+				   GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			goto nomem;
 	}
 	refcount_set(&msg->ref, 1);
 	mbox_user_hold(mf->user);
@@ -204,6 +294,10 @@ static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
 	msg->prio = prio;
 	msg->len = len;
 	return msg;
+
+nomem:
+	mbox_user_uncharge_bytes(mf->user, mbox_msg_cost(len));
+	return ERR_PTR(-ENOMEM);
 }
 
 /* Drop a reference; never under mb->lock (kvfree() may sleep). */
@@ -214,6 +308,8 @@ static void mbox_msg_put(struct mbox_msg *msg)
 	mbox_user_uncharge_bytes(msg->user, mbox_msg_cost(msg->len));
 	mbox_user_put(msg->user);
 	put_pid(msg->pid);
+	if (mbox_msg_split(msg->len))
+		kvfree(msg->payload[0]);
 	kvfree(msg);
 }
 
@@ -1035,7 +1131,7 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 	msg = mbox_msg_alloc(file, len, prio);
 	if (IS_ERR(msg))
 		return mbox_send_failed(mb, len, nonblock, sync, PTR_ERR(msg));
-	if (copy_from_user(msg->data, buf, len)) {
+	if (copy_from_user(mbox_msg_data(msg), buf, len)) {
 		mbox_msg_put(msg);
 		return mbox_send_failed(mb, len, nonblock, sync, -EFAULT);
 	}
@@ -1119,7 +1215,7 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	args.len = msg->len;
 	args.prio = msg->prio;
 	mbox_msg_sender(msg, &args.pid, &args.uid, &args.gid);
-	if (copy_to_user(u64_to_user_ptr(args.buf), msg->data, n) ||
+	if (copy_to_user(u64_to_user_ptr(args.buf), mbox_msg_data(msg), n) ||
 	    copy_to_user(uargs, &args, sizeof(args)))
 		ret = -EFAULT;
 	else
@@ -1251,7 +1347,7 @@ static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
 		v.len = msg->len;
 		v.prio = msg->prio;
 		mbox_msg_sender(msg, &v.pid, &v.uid, &v.gid);
-		if (copy_to_user(u64_to_user_ptr(v.buf), msg->data, n) ||
+		if (copy_to_user(u64_to_user_ptr(v.buf), mbox_msg_data(msg), n) ||
 		    copy_to_user(&uvec[i], &v, sizeof(v)))
 			err = -EFAULT;
 		mbox_recv_done(mb, &want, msg, !err);
@@ -1353,7 +1449,7 @@ ssize_t mbox_mailbox_read_iter(struct mbox_obj *obj, struct kiocb *iocb,
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	n = msg->len;
-	ok = copy_to_iter(msg->data, n, to) == n;
+	ok = copy_to_iter(mbox_msg_data(msg), n, to) == n;
 	mbox_recv_done(mb, &want, msg, ok);
 	if (!ok)
 		return -EFAULT;
@@ -1383,7 +1479,7 @@ ssize_t mbox_mailbox_write_iter(struct mbox_obj *obj, struct kiocb *iocb,
 	msg = mbox_msg_alloc(iocb->ki_filp, len, 0);
 	if (IS_ERR(msg))
 		return mbox_send_failed(mb, len, nonblock, false, PTR_ERR(msg));
-	if (!copy_from_iter_full(msg->data, len, from)) {
+	if (!copy_from_iter_full(mbox_msg_data(msg), len, from)) {
 		mbox_msg_put(msg);
 		return mbox_send_failed(mb, len, nonblock, false, -EFAULT);
 	}
@@ -1518,9 +1614,11 @@ void mbox_mailbox_release(struct mbox_obj *obj)
 /*
  * Mailboxes and inboxes come from a cache of their own, sized to the
  * structure (a kmalloc() would round it up to the next power of two).
+ * Also finds mbox_msg_split_min, before any message can be sent.
  */
 int __init mbox_mailbox_cache_init(void)
 {
+	mbox_msg_split_init();
 	mbox_mailbox_cache = KMEM_CACHE(mbox_mailbox, SLAB_ACCOUNT);
 	return mbox_mailbox_cache ? 0 : -ENOMEM;
 }

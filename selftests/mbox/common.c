@@ -259,6 +259,15 @@ size_t slab_class(size_t size)
 	return class;
 }
 
+size_t msg_cost(size_t len, size_t overhead)
+{
+	size_t one = slab_class(len + overhead);
+	size_t two = slab_class(overhead + 8) +	/* a kernel pointer */
+		     (len ? slab_class(len) : 0);
+
+	return two < one ? two : one;
+}
+
 int become_user(uid_t uid, gid_t gid)
 {
 	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||

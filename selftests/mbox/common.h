@@ -64,10 +64,18 @@ bool mb_wait_waiters(int fd, int senders, int receivers);
 
 /*
  * The slab size class a kmalloc() of @size (at most 8 KiB) bytes takes on
- * x86-64: 8 to 8192 in powers of two, plus 96 and 192. A message of n bytes
- * costs slab_class(n + msg_overhead) of the byte quota up to 8 KiB.
+ * x86-64: 8 to 8192 in powers of two, plus 96 and 192.
  */
 size_t slab_class(size_t size);
+
+/*
+ * What a queued message of @len bytes (at most 8 KiB) costs of the byte
+ * quota on x86-64, as struct mbox_info's @msg_overhead says: the cheaper of
+ * slab_class(len + overhead) (header and payload in one allocation) and
+ * slab_class(overhead + 8) + slab_class(len) (the payload apart), the first
+ * on a tie. @overhead is msg_overhead.
+ */
+size_t msg_cost(size_t len, size_t overhead);
 
 /*
  * Wait until task @tid (a thread or process id) sleeps in a system call,

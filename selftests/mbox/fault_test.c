@@ -54,6 +54,13 @@
 #define DEV		"/dev/mbox"
 #define DEBUGFS		"/sys/kernel/debug"
 #define MSG		64		/* bytes of each test message */
+/*
+ * Bytes of each message in the second walk of the entries that send or
+ * receive mailbox messages: a length whose payload the kernel keeps in an
+ * allocation of its own (struct mbox_info's @msg_overhead), while a MSG-byte
+ * one follows its header, so that both layouts' allocations are walked.
+ */
+#define MSG_APART	4096
 #define RING_SIZE	4096
 #define NONBLOCK	O_NONBLOCK
 #define WALK_MAX	5000		/* no entry point has this many sites */
@@ -100,6 +107,8 @@ struct entry {
 	 * child's fail-nth with cur_n itself and sets ctx.fired.
 	 */
 	bool child;
+	/* Walked again with MSG_APART-byte messages. */
+	bool msgs;
 };
 
 static int nth_fd = -1;
@@ -107,6 +116,7 @@ static const char *cur_name;
 static unsigned int cur_n;
 static bool cur_ok;
 static unsigned int sites_failed, sites_absorbed;
+static uint32_t msg_len = MSG;	/* of the messages send_msg() and write_msg() send */
 
 #define CHECK(cond, fmt, ...) do {					\
 	if (!(cond)) {							\
@@ -227,11 +237,11 @@ static void fi_setup(void)
 
 static int send_msg(struct ctx *x, int fd, uint32_t flags, uint32_t pid)
 {
-	char buf[MSG];
+	char buf[MSG_APART];
 	int ret;
 
-	stamp_fill(buf, MSG, 0, x->sent);
-	ret = mb_sendx(fd, buf, MSG, MBOX_SEND_NONBLOCK | flags, 0, pid, 0);
+	stamp_fill(buf, msg_len, 0, x->sent);
+	ret = mb_sendx(fd, buf, msg_len, MBOX_SEND_NONBLOCK | flags, 0, pid, 0);
 	if (!ret)
 		x->sent++;
 	return ret;
@@ -239,10 +249,10 @@ static int send_msg(struct ctx *x, int fd, uint32_t flags, uint32_t pid)
 
 static int write_msg(struct ctx *x, int fd)
 {
-	char buf[MSG];
+	char buf[MSG_APART];
 
-	stamp_fill(buf, MSG, 0, x->sent);
-	if (write(fd, buf, MSG) != MSG)
+	stamp_fill(buf, msg_len, 0, x->sent);
+	if (write(fd, buf, msg_len) != msg_len)
 		return -errno;
 	x->sent++;
 	return 0;
@@ -253,7 +263,8 @@ static void take(struct ctx *x, const void *buf, ssize_t len)
 {
 	struct stamp st = { 0 };
 
-	CHECK(len == MSG && stamp_check(buf, MSG, &st) == 0 && st.seq == x->taken,
+	CHECK(len == msg_len && stamp_check(buf, msg_len, &st) == 0 &&
+	      st.seq == x->taken,
 	      "message %u: %zd bytes, seq %u", x->taken, len, st.seq);
 	x->taken++;
 }
@@ -261,7 +272,7 @@ static void take(struct ctx *x, const void *buf, ssize_t len)
 /* Receive (read() for a ring) everything left: exactly what was queued. */
 static void drain(struct ctx *x, int fd, bool ring)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	ssize_t n;
 
 	while (x->taken <= x->sent) {
@@ -759,7 +770,7 @@ static int call_send_pid(struct ctx *x)
 
 static int call_recv(struct ctx *x)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	int ret = mb_recv(x->a, buf, sizeof(buf), MBOX_RECV_NONBLOCK, 0, NULL);
 
 	if (ret < 0)
@@ -775,7 +786,7 @@ static int call_stat(struct ctx *x)
 	return mb_stat(x->a, &st);
 }
 
-static char batch_bufs[8][2 * MSG];
+static char batch_bufs[8][2 * MSG_APART];
 
 /* The rest of the batch (to x->want); a partial batch returns its error. */
 static int call_send_batch(struct ctx *x)
@@ -786,9 +797,9 @@ static int call_send_batch(struct ctx *x)
 	int ret;
 
 	for (i = 0; i < count; i++) {
-		stamp_fill(batch_bufs[i], MSG, 0, x->sent + i);
+		stamp_fill(batch_bufs[i], msg_len, 0, x->sent + i);
 		vec[i].buf = (uintptr_t)batch_bufs[i];
-		vec[i].len = MSG;
+		vec[i].len = msg_len;
 	}
 	ret = mb_batch(x->a, MBOX_IOC_SEND_BATCH, vec, count, MBOX_SEND_NONBLOCK,
 		       0, 0, &out);
@@ -908,7 +919,7 @@ static void undone_pipe(struct ctx *x)
 /* Both ends work, and the read end sees EOF once the write end is gone. */
 static void verify_pipe(struct ctx *x, bool ring)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 
 	CHECK(write_msg(x, x->a) == 0 && write_msg(x, x->a) == 0,
 	      "write to the new pipe: %s", strerror(errno));
@@ -989,7 +1000,7 @@ static int call_ring_stat(struct ctx *x)
 
 static int call_read(struct ctx *x)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	ssize_t n = read(x->a, buf, sizeof(buf));
 
 	if (n < 0)
@@ -1005,7 +1016,7 @@ static int call_write(struct ctx *x)
 
 static int call_ring_read(struct ctx *x)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	ssize_t n = read(x->b, buf, sizeof(buf));
 
 	if (n < 0)
@@ -1255,7 +1266,7 @@ static int call_create_rendezvous(struct ctx *x)
 
 static int call_read_inbox(struct ctx *x)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	ssize_t n = read(x->b, buf, sizeof(buf));
 
 	if (n < 0)
@@ -1313,7 +1324,7 @@ static int reap_status(pid_t *pid)
  */
 static int setup_sync_receiver(struct ctx *x)
 {
-	char buf[2 * MSG];
+	char buf[2 * MSG_APART];
 	struct stamp st = { 0 };
 	int fd, n;
 
@@ -1328,7 +1339,8 @@ static int setup_sync_receiver(struct ctx *x)
 	if (x->pid == 0) {
 		fd = mb_open(x->name, O_RDONLY, 0, 0, 0, 0);
 		n = fd < 0 ? fd : mb_recv(fd, buf, sizeof(buf), 0, 0, NULL);
-		_exit(n == MSG && !stamp_check(buf, MSG, &st) && st.seq == 0 ? 0 : 1);
+		_exit(n == (int)msg_len && !stamp_check(buf, msg_len, &st) &&
+		      st.seq == 0 ? 0 : 1);
 	}
 	return mb_wait_waiters(x->a, -1, 1) ? 0 : -EIO;
 }
@@ -1810,19 +1822,19 @@ static const struct entry entries[] = {
 	ENTRY("MBOX_IOC_PIPE ring", MBOX_IOC_PIPE, setup_pipe, call_pipe_ring,
 	      undone_pipe, verify_pipe_ring),
 	ENTRY("MBOX_IOC_SEND", MBOX_IOC_SEND, setup_mailbox, call_send, undone_mailbox,
-	      verify_mailbox),
+	      verify_mailbox, .msgs = true),
 	ENTRY("MBOX_IOC_SEND to a pid", MBOX_IOC_SEND, setup_inbox, call_send_pid, NULL,
-	      verify_inbox),
+	      verify_inbox, .msgs = true),
 	ENTRY("MBOX_IOC_SEND synchronous", MBOX_IOC_SEND, setup_sync_receiver,
-	      call_send_sync, undone_sync, verify_sync),
+	      call_send_sync, undone_sync, verify_sync, .msgs = true),
 	ENTRY("MBOX_IOC_RECV", MBOX_IOC_RECV, setup_mailbox, call_recv, undone_mailbox,
-	      verify_mailbox),
+	      verify_mailbox, .msgs = true),
 	ENTRY("MBOX_IOC_STAT", MBOX_IOC_STAT, setup_mailbox, call_stat, NULL,
 	      verify_mailbox),
 	ENTRY("MBOX_IOC_SEND_BATCH", MBOX_IOC_SEND_BATCH, setup_mailbox,
-	      call_send_batch, undone_mailbox, verify_mailbox),
+	      call_send_batch, undone_mailbox, verify_mailbox, .msgs = true),
 	ENTRY("MBOX_IOC_RECV_BATCH", MBOX_IOC_RECV_BATCH, setup_mailbox_full,
-	      call_recv_batch, undone_mailbox, verify_mailbox),
+	      call_recv_batch, undone_mailbox, verify_mailbox, .msgs = true),
 	ENTRY("MBOX_IOC_RING_OPEN create producer", MBOX_IOC_RING_OPEN,
 	      setup_ring_unbound, call_ring_create_producer, undone_ring_create,
 	      verify_ring_created),
@@ -1848,10 +1860,11 @@ static const struct entry entries[] = {
 	ENTRY("MBOX_IOC_RING_STAT", MBOX_IOC_RING_STAT, setup_ring, call_ring_stat,
 	      NULL, verify_ring),
 	ENTRY("read mailbox", 0, setup_mailbox, call_read, undone_mailbox,
-	      verify_mailbox),
+	      verify_mailbox, .msgs = true),
 	ENTRY("write mailbox", 0, setup_mailbox, call_write, undone_mailbox,
-	      verify_mailbox),
-	ENTRY("read inbox", 0, setup_inbox, call_read_inbox, undone_inbox, verify_inbox),
+	      verify_mailbox, .msgs = true),
+	ENTRY("read inbox", 0, setup_inbox, call_read_inbox, undone_inbox, verify_inbox,
+	      .msgs = true),
 	ENTRY("read ring", 0, setup_ring, call_ring_read, NULL, verify_ring),
 	ENTRY("write ring", 0, setup_ring, call_write, NULL, verify_ring),
 	ENTRY("poll mailbox", 0, setup_mailbox, call_poll, NULL, verify_mailbox),
@@ -1952,8 +1965,8 @@ static bool walk(const struct entry *e)
 			break;
 	}
 	CHECK(cur_n <= WALK_MAX, "still failing after %u sites", WALK_MAX);
-	ksft_print_msg("%s: %u sites, %u failed the call, %u absorbed\n",
-		       e->name, failed + absorbed, failed, absorbed);
+	ksft_print_msg("%s, %u-byte messages: %u sites, %u failed the call, %u absorbed\n",
+		       e->name, msg_len, failed + absorbed, failed, absorbed);
 	if (killed)
 		ksft_print_msg("%s: %u of the absorbed killed the process in exec\n",
 			       e->name, killed);
@@ -1981,6 +1994,32 @@ static bool every_command_covered(void)
 	return ok;
 }
 
+/*
+ * The two walks of the message entries cover both layouts of a message:
+ * MSG bytes after the header, MSG_APART in an allocation of their own (the
+ * rule of struct mbox_info's @msg_overhead, as msg_cost() has it).
+ */
+static bool layouts_covered(void)
+{
+	struct mbox_info info = { 0 };
+	int fd = open(DEV, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0 || ioctl(fd, MBOX_IOC_INFO, &info)) {
+		ksft_print_msg("MBOX_IOC_INFO: %s\n", strerror(errno));
+		return false;
+	}
+	close(fd);
+	ok = msg_cost(MSG, info.msg_overhead) ==
+	     slab_class(MSG + info.msg_overhead) &&
+	     msg_cost(MSG_APART, info.msg_overhead) <
+	     slab_class(MSG_APART + info.msg_overhead);
+	if (!ok)
+		ksft_print_msg("with a %u-byte header, a message of %u or %u bytes has another layout\n",
+			       info.msg_overhead, MSG, MSG_APART);
+	return ok;
+}
+
 /* Map the stack this test will use, so that mlockall() keeps it. */
 static void prefault_stack(void)
 {
@@ -1993,6 +2032,7 @@ static void prefault_stack(void)
 
 int main(void)
 {
+	unsigned int nr_msgs = 0;
 	char path[64];
 	size_t i;
 
@@ -2004,8 +2044,13 @@ int main(void)
 	if (access(DEV, F_OK))
 		ksft_exit_fail_msg(DEV ": %s\n", strerror(errno));
 
-	ksft_set_plan(NR_ENTRIES + 1);
+	for (i = 0; i < NR_ENTRIES; i++)
+		nr_msgs += entries[i].msgs;
+	ksft_set_plan(NR_ENTRIES + nr_msgs + 2);
 	ksft_test_result(every_command_covered(), "every command has an entry\n");
+	ksft_test_result(layouts_covered(),
+			 "%u-byte messages follow their header, %u-byte ones are apart\n",
+			 MSG, MSG_APART);
 
 	fi_setup();
 	atexit(quota_restore);
@@ -2021,6 +2066,11 @@ int main(void)
 
 	for (i = 0; i < NR_ENTRIES; i++)
 		ksft_test_result(walk(&entries[i]), "%s\n", entries[i].name);
+	msg_len = MSG_APART;
+	for (i = 0; i < NR_ENTRIES; i++)
+		if (entries[i].msgs)
+			ksft_test_result(walk(&entries[i]), "%s, %u-byte messages\n",
+					 entries[i].name, msg_len);
 
 	ksft_print_msg("fault sites covered: %u (%u failed the call, %u absorbed)\n",
 		       sites_failed + sites_absorbed, sites_failed, sites_absorbed);

@@ -424,7 +424,7 @@ static int quota_comes_last(const char *prefix)
 
 TEST_F(quota, mailbox_errors_before_quota)
 {
-	uint32_t per_msg = slab_class(100 + overhead());
+	uint32_t per_msg = msg_cost(100, overhead());
 
 	ASSERT_LT(0, overhead());
 	ASSERT_EQ(0, param_write("user_bytes_max",
@@ -434,8 +434,8 @@ TEST_F(quota, mailbox_errors_before_quota)
 
 TEST_F(quota, bytes)
 {
-	/* A message counts its header, rounded up to its slab class. */
-	uint32_t per_msg = slab_class(100 + overhead());
+	/* A message counts its header and what the allocator rounds up. */
+	uint32_t per_msg = msg_cost(100, overhead());
 	char name[MBOX_NAME_MAX + 1], buf[100] = { 0 };
 	int fd;
 

@@ -91,11 +91,18 @@
  *			counting the memory of the rings it created.
  * @msg_overhead:	out: bytes of header the kernel stores with each
  *			queued message. A message counts against
- *			@user_bytes_max the memory it pins: payload plus
- *			@msg_overhead, rounded up to the slab size class it
- *			falls in (up to the slab's largest class, 8 KiB with
- *			4 KiB pages), or above that to whole pages plus the
- *			page array and bookkeeping of a vmalloc area.
+ *			@user_bytes_max the memory it pins, in whichever of
+ *			two layouts pins less (the first on a tie): header
+ *			and payload in one allocation of payload plus
+ *			@msg_overhead bytes; or the payload in an allocation
+ *			of its own, and the header with a pointer to it in
+ *			one of @msg_overhead plus pointer-size bytes. Each
+ *			allocation counts its size rounded up to the slab
+ *			size class it falls in (up to the slab's largest
+ *			class, 8 KiB with 4 KiB pages), or above that to
+ *			whole pages plus the page array and bookkeeping of a
+ *			vmalloc area. On x86-64 a 64-byte message counts
+ *			128 bytes, a 4096-byte one 96 + 4096.
  * @prio_max:		out: MBOX_PRIO_MAX.
  * @ring_size_max:	out: the largest ring data size.
  * @__pad:		out: 0.
@@ -245,8 +252,8 @@ struct mbox_info {
  * without CAP_SYS_RESOURCE. A user over user_objects_max cannot create a
  * mailbox or inbox (ENOSPC); a send that would take the user over
  * user_bytes_max fails with EDQUOT (each message counts the kernel memory
- * it pins, its payload plus msg_overhead rounded up to what the allocator
- * hands out, as struct mbox_info says; it is charged to the user who opened
+ * it pins, payload and header as the allocator hands them out, as struct
+ * mbox_info says; it is charged to the user who opened
  * the descriptor it was sent through). Neither ever drops a message
  * silently.
  */
