@@ -336,10 +336,11 @@ run_kernel() {
 	echo "# $name: $PASS passed, $FAIL failed, $SKIP skipped"
 }
 
-# make bench, in boot(): mbox-bench's options on the kernel command line,
-# and a third serial port for its CSV.
+# make bench, in boot(): mbox-bench's options on the kernel command line
+# (a comma of their own as %2c, then commas for spaces, so that "-t a,b"
+# survives), and a third serial port for its CSV.
 bench_boot_args() {
-	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | tr ' ' ',')"
+	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | sed 's/,/%2c/g' | tr ' ' ',')"
 	: >"$work/bench.csv"
 	serial+=(-serial "file:$work/bench.csv")
 }
