@@ -13,7 +13,9 @@
  *  - streaming: one producer, one consumer, as fast as they go;
  *  - fan-in: N producers into one consumer; the aggregate rate, and
  *    fairness: the smallest share of one producer in the timed window
- *    divided by the largest;
+ *    divided by the largest; and the context switches per message
+ *    (getrusage()): the producers' sleeps and preemptions over their run,
+ *    the consumer's sleeps in the timed window;
  *  - scale: create, open, send and receive with 1, 100 or 10,000 other
  *    mailboxes in existence;
  *  - memory: /proc/meminfo Slab + VmallocUsed before and after creating
@@ -179,6 +181,10 @@ struct shared {
 	_Atomic int stop;
 	uint64_t sent[MAX_PROD];
 	_Atomic uint64_t last_rt;
+	/* Each producer's context switches while it ran (getrusage()):
+	 * voluntary ones are sleeps in a blocking send, involuntary ones
+	 * preemptions. */
+	uint64_t prod_vcsw[MAX_PROD], prod_ivcsw[MAX_PROD];
 };
 
 static struct shared *shm;
@@ -782,7 +788,18 @@ struct result {
 	uint64_t per_prod[MAX_PROD];
 	struct shared ctr;
 	uint64_t k_sleeps, k_wakeups;	/* MBOX_IOC_RING_STAT */
+	uint64_t cons_vcsw, cons_ivcsw;	/* the consumer's, in the timed window */
 };
+
+/* This process's voluntary and involuntary context switches so far. */
+static void csw(uint64_t *vol, uint64_t *invol)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*vol = ru.ru_nvcsw;
+	*invol = ru.ru_nivcsw;
+}
 
 static unsigned char *bufs_alloc(size_t len, int n)
 {
@@ -827,8 +844,10 @@ static int produce(struct chan *c, int id)
 	const struct transport *t = c->t;
 	int per = t->sendv ? BATCH : 1, k, i;
 	unsigned char *b = bufs_alloc(c->len, per);
+	uint64_t v0, i0, v1, i1;
 	uint32_t seq = 0;
 
+	csw(&v0, &i0);
 	while (!atomic_load_explicit(&shm->stop, memory_order_relaxed)) {
 		for (i = 0; i < per; i++)
 			fill(b + i * c->len, c->len, id, seq + i, check_mode);
@@ -843,7 +862,10 @@ static int produce(struct chan *c, int id)
 		}
 		seq += per;
 	}
+	csw(&v1, &i1);
 	shm->sent[id] = seq;
+	shm->prod_vcsw[id] = v1 - v0;
+	shm->prod_ivcsw[id] = i1 - i0;
 	fill(b, c->len, SENTINEL, 0, false);
 	if (t->send(c, b, c->len))
 		return -1;
@@ -868,6 +890,7 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 	uint64_t total = 0, counted = 0, sent = 0;
 	double tn, t0 = now(), t1 = 0, warm_end = t0 + WARM_SECS * scale;
 	double end = 0;
+	uint64_t v0 = 0, i0 = 0, v1, i1;
 	ssize_t r;
 
 	while (sentinels < nprod) {
@@ -916,9 +939,13 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 			phase = 1;
 			t0 = tn;
 			end = tn + STREAM_SECS * scale;
+			csw(&v0, &i0);
 		} else if (phase == 1 && (check_mode ? counted >= (uint64_t)n : tn >= end)) {
 			phase = 2;
 			t1 = tn;
+			csw(&v1, &i1);
+			res->cons_vcsw = v1 - v0;
+			res->cons_ivcsw = i1 - i0;
 			atomic_store_explicit(&shm->stop, 1, memory_order_relaxed);
 		}
 	}
@@ -1131,6 +1158,8 @@ struct bcase {
 	double val[64];		/* rate (msg/s) or mean round trip (s) */
 	double fair[64], per_call[64];
 	double sys_rec[64], wake_rec[64], ksleep_rec[64], kwake_rec[64];
+	/* fan-in: context switches per message (producers: over their run) */
+	double pvcsw[64], pivcsw[64], cvcsw[64];
 	double *lat;		/* all round trips, all repetitions */
 	long nlat;
 	int nrep;
@@ -1324,6 +1353,18 @@ static void run_case(struct bcase *c, bool record, long n)
 				mx = res.per_prod[i];
 		}
 		c->fair[r] = mx > 0 ? mn / mx : 0;
+		{
+			uint64_t sent = 0, v = 0, iv = 0;
+
+			for (i = 0; i < c->nprod; i++) {
+				sent += res.ctr.sent[i];
+				v += res.ctr.prod_vcsw[i];
+				iv += res.ctr.prod_ivcsw[i];
+			}
+			c->pvcsw[r] = sent ? (double)v / sent : 0;
+			c->pivcsw[r] = sent ? (double)iv / sent : 0;
+			c->cvcsw[r] = (double)res.cons_vcsw / res.msgs;
+		}
 		c->wake_rec[r] = (double)res.ctr.prod_wakes / res.msgs;
 		c->sys_rec[r] = (double)(res.ctr.prod_wakes + res.ctr.prod_waits +
 					 res.ctr.cons_wakes + res.ctr.cons_waits) / res.msgs;
@@ -1927,6 +1968,37 @@ static void report(void)
 				"ratio_mq", vm > 0 ? v / vm : 0, "x");
 			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
 				"fairness", med(c, c->fair), "min/max");
+		}
+		printf("\n");
+	}
+
+	printf("\n== Fan-in: context switches per message (median) ==\n");
+	printf("psleep: the producers' sleeps (voluntary switches) per message sent;\n");
+	printf("ppre: their preemptions per message; csleep: the consumer's sleeps per\n");
+	printf("message received in the timed window\n");
+	printf("%-15s", "transport");
+	for (f = 0; f < 4; f++)
+		printf(" | %d prod %6s %6s %6s", fanins[f], "psleep", "ppre", "csleep");
+	printf("\n");
+	for (i = 0; i < NT; i++) {
+		if (!(transports[i].kinds & K_FANIN))
+			continue;
+		printf("%-15s", transports[i].name);
+		for (f = 0; f < 4; f++) {
+			struct bcase *c = find(FANIN, i, 64, UNPINNED, fanins[f]);
+
+			if (!c) {
+				printf(" | %6s %6s %6s %6s", "n/a", "", "", "");
+				continue;
+			}
+			printf(" | %6s %6.3f %6.3f %6.3f", "", med(c, c->pvcsw),
+			       med(c, c->pivcsw), med(c, c->cvcsw));
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"producer_sleeps", med(c, c->pvcsw), "per msg");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"producer_preemptions", med(c, c->pivcsw), "per msg");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"consumer_sleeps", med(c, c->cvcsw), "per msg");
 		}
 		printf("\n");
 	}
