@@ -185,6 +185,7 @@ struct shared {
 	 * voluntary ones are sleeps in a blocking send, involuntary ones
 	 * preemptions. */
 	uint64_t prod_vcsw[MAX_PROD], prod_ivcsw[MAX_PROD];
+	double prod_cpu[MAX_PROD];	/* CPU seconds, user and system */
 };
 
 static struct shared *shm;
@@ -791,14 +792,20 @@ struct result {
 	uint64_t cons_vcsw, cons_ivcsw;	/* the consumer's, in the timed window */
 };
 
-/* This process's voluntary and involuntary context switches so far. */
-static void csw(uint64_t *vol, uint64_t *invol)
+/*
+ * This process's voluntary and involuntary context switches so far, and
+ * (with @cpu) its CPU time in seconds.
+ */
+static void csw(uint64_t *vol, uint64_t *invol, double *cpu)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
 	*vol = ru.ru_nvcsw;
 	*invol = ru.ru_nivcsw;
+	if (cpu)
+		*cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static unsigned char *bufs_alloc(size_t len, int n)
@@ -845,9 +852,10 @@ static int produce(struct chan *c, int id)
 	int per = t->sendv ? BATCH : 1, k, i;
 	unsigned char *b = bufs_alloc(c->len, per);
 	uint64_t v0, i0, v1, i1;
+	double cpu0, cpu1;
 	uint32_t seq = 0;
 
-	csw(&v0, &i0);
+	csw(&v0, &i0, &cpu0);
 	while (!atomic_load_explicit(&shm->stop, memory_order_relaxed)) {
 		for (i = 0; i < per; i++)
 			fill(b + i * c->len, c->len, id, seq + i, check_mode);
@@ -862,8 +870,9 @@ static int produce(struct chan *c, int id)
 		}
 		seq += per;
 	}
-	csw(&v1, &i1);
+	csw(&v1, &i1, &cpu1);
 	shm->sent[id] = seq;
+	shm->prod_cpu[id] = cpu1 - cpu0;
 	shm->prod_vcsw[id] = v1 - v0;
 	shm->prod_ivcsw[id] = i1 - i0;
 	fill(b, c->len, SENTINEL, 0, false);
@@ -939,11 +948,11 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 			phase = 1;
 			t0 = tn;
 			end = tn + STREAM_SECS * scale;
-			csw(&v0, &i0);
+			csw(&v0, &i0, NULL);
 		} else if (phase == 1 && (check_mode ? counted >= (uint64_t)n : tn >= end)) {
 			phase = 2;
 			t1 = tn;
-			csw(&v1, &i1);
+			csw(&v1, &i1, NULL);
 			res->cons_vcsw = v1 - v0;
 			res->cons_ivcsw = i1 - i0;
 			atomic_store_explicit(&shm->stop, 1, memory_order_relaxed);
@@ -1160,6 +1169,9 @@ struct bcase {
 	double sys_rec[64], wake_rec[64], ksleep_rec[64], kwake_rec[64];
 	/* fan-in: context switches per message (producers: over their run) */
 	double pvcsw[64], pivcsw[64], cvcsw[64];
+	/* fan-in over the producers' whole run: min/max of messages sent,
+	 * and of CPU time */
+	double runfair[64], cpufair[64];
 	double *lat;		/* all round trips, all repetitions */
 	long nlat;
 	int nrep;
@@ -1290,6 +1302,29 @@ static void tap(bool ok, const char *fmt, ...)
 		failures++;
 }
 
+/* The smallest of @v[0..n) divided by the largest; 0 if all are 0. */
+static double minmax_dbl(const double *v, int n)
+{
+	double mn = v[0], mx = v[0];
+	int i;
+
+	for (i = 1; i < n; i++) {
+		mn = v[i] < mn ? v[i] : mn;
+		mx = v[i] > mx ? v[i] : mx;
+	}
+	return mx > 0 ? mn / mx : 0;
+}
+
+static double minmax_u64(const uint64_t *v, int n)
+{
+	double d[MAX_PROD];
+	int i;
+
+	for (i = 0; i < n; i++)
+		d[i] = v[i];
+	return minmax_dbl(d, n);
+}
+
 static void run_case(struct bcase *c, bool record, long n)
 {
 	const struct transport *t = &transports[c->t];
@@ -1364,6 +1399,8 @@ static void run_case(struct bcase *c, bool record, long n)
 			c->pvcsw[r] = sent ? (double)v / sent : 0;
 			c->pivcsw[r] = sent ? (double)iv / sent : 0;
 			c->cvcsw[r] = (double)res.cons_vcsw / res.msgs;
+			c->runfair[r] = minmax_u64(res.ctr.sent, c->nprod);
+			c->cpufair[r] = minmax_dbl(res.ctr.prod_cpu, c->nprod);
 		}
 		c->wake_rec[r] = (double)res.ctr.prod_wakes / res.msgs;
 		c->sys_rec[r] = (double)(res.ctr.prod_wakes + res.ctr.prod_waits +
@@ -1972,27 +2009,34 @@ static void report(void)
 		printf("\n");
 	}
 
-	printf("\n== Fan-in: context switches per message (median) ==\n");
+	printf("\n== Fan-in: context switches per message, and what decides the shares (median) ==\n");
 	printf("psleep: the producers' sleeps (voluntary switches) per message sent;\n");
 	printf("ppre: their preemptions per message; csleep: the consumer's sleeps per\n");
-	printf("message received in the timed window\n");
+	printf("message received in the timed window; over the producers' whole run,\n");
+	printf("msgs: smallest producer's messages / largest's, cpu: likewise for CPU time\n");
 	printf("%-15s", "transport");
-	for (f = 0; f < 4; f++)
-		printf(" | %d prod %6s %6s %6s", fanins[f], "psleep", "ppre", "csleep");
+	for (f = 1; f < 4; f++)
+		printf(" | %d prod %6s %6s %6s %5s %5s", fanins[f], "psleep", "ppre",
+		       "csleep", "msgs", "cpu");
 	printf("\n");
 	for (i = 0; i < NT; i++) {
 		if (!(transports[i].kinds & K_FANIN))
 			continue;
 		printf("%-15s", transports[i].name);
-		for (f = 0; f < 4; f++) {
+		for (f = 1; f < 4; f++) {
 			struct bcase *c = find(FANIN, i, 64, UNPINNED, fanins[f]);
 
 			if (!c) {
-				printf(" | %6s %6s %6s %6s", "n/a", "", "", "");
+				printf(" | %6s %6s %6s %6s %5s %5s", "n/a", "", "", "", "", "");
 				continue;
 			}
-			printf(" | %6s %6.3f %6.3f %6.3f", "", med(c, c->pvcsw),
-			       med(c, c->pivcsw), med(c, c->cvcsw));
+			printf(" | %6s %6.3f %6.3f %6.3f %5.2f %5.2f", "", med(c, c->pvcsw),
+			       med(c, c->pivcsw), med(c, c->cvcsw), med(c, c->runfair),
+			       med(c, c->cpufair));
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"fairness_run", med(c, c->runfair), "min/max");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"fairness_cpu", med(c, c->cpufair), "min/max");
 			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
 				"producer_sleeps", med(c, c->pvcsw), "per msg");
 			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
