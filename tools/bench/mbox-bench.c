@@ -39,12 +39,14 @@
  * tiny counts once and prints TAP: "make check" runs it so that this
  * program cannot rot. It asserts nothing about time.
  *
- * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv] [-t LIST]
+ * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-q CAP] [-o FILE.csv] [-t LIST]
  *   -c  check mode (TAP, tiny counts instead of times, every byte checked)
  *   -L  raise the POSIX mqueue limits (/proc/sys/fs/mqueue) and
  *       RLIMIT_MSGQUEUE first (root, in a VM)
  *   -s  multiply every run's duration by SCALE (default 1)
  *   -r  repetitions (default 3)
+ *   -q  capacity of mailboxes and POSIX queues, in messages (default 64;
+ *       a pipe holds 64 KiB, 1024 messages of 64 B)
  *   -o  also write every figure to FILE.csv
  *   -t  only these transports (names as in the tables); scale and memory
  *       run only with mbox-ioctl
@@ -77,6 +79,9 @@
 #define BATCH		64		/* messages per batch call */
 #define RING_SIZE	(256 * 1024)	/* mbox ring data bytes: fits 64 KiB */
 #define QUEUE_CAP	64		/* mailbox and mq capacity, shm slots */
+
+/* -q: the capacity of mailboxes and POSIX queues, in messages. */
+static long queue_cap = QUEUE_CAP;
 
 static bool check_mode;
 static double scale = 1;
@@ -323,7 +328,7 @@ static void fd_destroy(struct chan *c)
 }
 
 /* POSIX message queue */
-static long mq_cap = QUEUE_CAP;
+static long mq_cap = QUEUE_CAP;		/* queue_cap, or msg_max if lower */
 
 static int mq_create(struct chan *c)
 {
@@ -379,7 +384,7 @@ static ssize_t seq_recv(struct chan *c, void *buf, size_t len)
 /* mbox mailbox: one bound descriptor, shared by the processes. */
 static int mbox_create(struct chan *c)
 {
-	struct mbox_attr attr = { .capacity = QUEUE_CAP, .msg_size = c->len };
+	struct mbox_attr attr = { .capacity = queue_cap, .msg_size = c->len };
 
 	snprintf(c->name, sizeof(c->name), "bench-%d-%d", getpid(), uniq++);
 	return mbox_open(&c->mb, c->name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
@@ -2119,7 +2124,7 @@ int main(int argc, char **argv)
 	int opt, i, r;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "cLs:r:o:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "cLs:r:q:o:t:")) != -1) {
 		switch (opt) {
 		case 'c':
 			check_mode = true;
@@ -2133,6 +2138,9 @@ int main(int argc, char **argv)
 		case 'r':
 			reps = atoi(optarg);
 			break;
+		case 'q':
+			queue_cap = atol(optarg);
+			break;
 		case 'o':
 			csv_path = optarg;
 			break;
@@ -2140,12 +2148,13 @@ int main(int argc, char **argv)
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv] [-t T1,T2..]\n");
+			fprintf(stderr, "usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-q CAP] [-o FILE.csv] [-t T1,T2..]\n");
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > 64 || scale <= 0)
-		die("-r takes 1 to 64, -s a positive number");
+	if (reps < 1 || reps > 64 || scale <= 0 || queue_cap < 1)
+		die("-r takes 1 to 64, -s and -q a positive number");
+	mq_cap = queue_cap;
 	if (check_mode)
 		reps = 1;
 	if (limits)
@@ -2175,7 +2184,8 @@ int main(int argc, char **argv)
 		printf("TAP version 13\n1..%d\n", ncases + 5);
 	else
 		printf("mbox-bench: %d cases, %d repetitions, scale %g, %d CPUs, "
-		       "mq capacity %ld\n", ncases, reps, scale, ncpus, mq_cap);
+		       "mailbox capacity %ld, mq capacity %ld\n", ncases, reps,
+		       scale, ncpus, queue_cap, mq_cap);
 	fflush(stdout);
 
 	for (r = 0; r < reps; r++) {
