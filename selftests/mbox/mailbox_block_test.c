@@ -684,4 +684,164 @@ TEST_F(mb, fork_shares_binding)
 	EXPECT_EQ(100, st.received);
 }
 
+/*
+ * Room goes to blocked senders in arrival order, whatever frees it. For each
+ * operation that frees slots (or, for a peek, does not): a full mailbox of
+ * capacity 2, three senders blocked in a known order, then the operation.
+ * Every freed slot must have gone to the next blocked sender before the
+ * operation returned (the mailbox is full again, one waiter fewer per slot),
+ * so that a late sender, blocking or not, cannot overtake them: a
+ * non-blocking one gets EAGAIN, poll() reports no POLLOUT, and a blocking one
+ * is received after all of them. The whole receive order is checked.
+ */
+enum room_op {
+	ROOM_RECV,		/* MBOX_IOC_RECV */
+	ROOM_READ,		/* read() */
+	ROOM_RECV_BATCH,	/* MBOX_IOC_RECV_BATCH of 2: two slots */
+	ROOM_RECV_FROM,		/* MBOX_IOC_RECV with MBOX_RECV_FROM */
+	ROOM_TAKE_BACK,		/* a synchronous sender withdraws its message */
+	ROOM_PEEK,		/* MBOX_RECV_PEEK: frees nothing */
+};
+
+FIXTURE(room) {
+	int fd;
+	const char *name;
+};
+
+FIXTURE_VARIANT(room) {
+	enum room_op op;
+	int freed;		/* slots the operation frees */
+};
+
+FIXTURE_VARIANT_ADD(room, recv) { .op = ROOM_RECV, .freed = 1 };
+FIXTURE_VARIANT_ADD(room, read) { .op = ROOM_READ, .freed = 1 };
+FIXTURE_VARIANT_ADD(room, recv_batch) { .op = ROOM_RECV_BATCH, .freed = 2 };
+FIXTURE_VARIANT_ADD(room, recv_from) { .op = ROOM_RECV_FROM, .freed = 1 };
+FIXTURE_VARIANT_ADD(room, take_back) { .op = ROOM_TAKE_BACK, .freed = 1 };
+FIXTURE_VARIANT_ADD(room, peek) { .op = ROOM_PEEK, .freed = 0 };
+
+FIXTURE_SETUP(room)
+{
+	self->name = mb_name("room");
+	self->fd = mb_create(self->name, 2, 64);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(room)
+{
+	close(self->fd);
+	mb_unlink(self->name);
+}
+
+/* In a child: a synchronous send that only a signal ends; exits errno. */
+static pid_t child_sync_send(int fd, const char *msg)
+{
+	pid_t pid = fork();
+	int ret;
+
+	if (pid)
+		return pid;
+	handle(SIGUSR1, 0);
+	ret = mb_send(fd, msg, strlen(msg), MBOX_SEND_SYNC, 0);
+	_exit(ret < 0 ? -ret : 0);
+}
+
+/* Receive one message into @out (a string); false if that failed. */
+static bool room_recv(int fd, char out[8])
+{
+	int n;
+
+	memset(out, 0, 8);
+	n = mb_recv(fd, out, 7, 0, 0, NULL);
+	return n > 0;
+}
+
+TEST_F(room, goes_to_blocked_senders_in_arrival_order)
+{
+	const char *want[8];
+	char got[8][8];
+	struct mbox_msgvec vec[2];
+	struct mbox_stat st;
+	pid_t senders[3], late, sync_pid = 0;
+	int i, nwant = 0, ngot = 0, base = 0, freed = variant->freed;
+	char msg[3][4];
+
+	/* Full: "a", then "b" (or a synchronous sender's "y", queued). */
+	ASSERT_EQ(0, mb_send(self->fd, "a", 1, 0, 0));
+	want[nwant++] = "a";
+	if (variant->op == ROOM_TAKE_BACK) {
+		sync_pid = child_sync_send(self->fd, "y");
+		ASSERT_TRUE(mb_wait_waiters(self->fd, 1, 0));
+		base = 1;
+	} else {
+		ASSERT_EQ(0, mb_send(self->fd, "b", 1, 0, 0));
+		want[nwant++] = "b";
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(msg[i], sizeof(msg[i]), "s%d", i);
+		senders[i] = child_send(self->fd, msg[i]);
+		ASSERT_TRUE(mb_wait_waiters(self->fd, base + i + 1, 0));
+		want[nwant++] = msg[i];
+	}
+	ASSERT_EQ(-EAGAIN, mb_send(self->fd, "x", 1, MBOX_SEND_NONBLOCK, 0));
+
+	switch (variant->op) {
+	case ROOM_RECV:
+		ASSERT_TRUE(room_recv(self->fd, got[ngot++]));
+		break;
+	case ROOM_READ:
+		memset(got[ngot], 0, sizeof(got[ngot]));
+		ASSERT_LT(0, read(self->fd, got[ngot++], 7));
+		break;
+	case ROOM_RECV_BATCH:
+		memset(got, 0, sizeof(got));
+		for (i = 0; i < 2; i++)
+			vec[i] = (struct mbox_msgvec){
+				.buf = (uintptr_t)got[i], .len = 7 };
+		ASSERT_EQ(2, mb_batch(self->fd, MBOX_IOC_RECV_BATCH, vec, 2,
+				      MBOX_RECV_NONBLOCK, 0, 0, NULL));
+		ngot = 2;
+		break;
+	case ROOM_RECV_FROM:
+		/* Only "a" and "b" come from this process. */
+		memset(got[ngot], 0, sizeof(got[ngot]));
+		ASSERT_LT(0, mb_recvx(self->fd, got[ngot++], 7, MBOX_RECV_FROM,
+				      getpid(), 0, NULL));
+		break;
+	case ROOM_TAKE_BACK:
+		ASSERT_EQ(0, kill(sync_pid, SIGUSR1));
+		/* Withdrawn once it has returned: its message never went. */
+		EXPECT_EQ(EINTR, reap(sync_pid));
+		break;
+	case ROOM_PEEK:
+		memset(got[0], 0, sizeof(got[0]));
+		ASSERT_EQ(1, mb_recv(self->fd, got[0], 7, MBOX_RECV_PEEK, 0, NULL));
+		EXPECT_STREQ("a", got[0]);
+		break;
+	}
+
+	/* Each freed slot went to the next blocked sender, at once. */
+	ASSERT_EQ(0, mb_stat(self->fd, &st));
+	EXPECT_EQ(2, st.queued);
+	EXPECT_EQ(3 - freed, st.waiting_senders);
+	/* So a late sender finds no room... */
+	EXPECT_EQ(-EAGAIN, mb_send(self->fd, "x", 1, MBOX_SEND_NONBLOCK, 0));
+	EXPECT_EQ(POLLIN, poll_now(self->fd));
+	/* ...and a blocking one waits behind them. */
+	late = child_send(self->fd, "late");
+	ASSERT_TRUE(mb_wait_waiters(self->fd, 3 - freed + 1, 0));
+	want[nwant++] = "late";
+
+	while (ngot < nwant)
+		ASSERT_TRUE(room_recv(self->fd, got[ngot++]));
+	for (i = 0; i < nwant; i++)
+		EXPECT_STREQ(want[i], got[i]) TH_LOG("message %d", i);
+	ASSERT_EQ(0, mb_stat(self->fd, &st));
+	EXPECT_EQ(0, st.queued);
+	EXPECT_EQ(0, st.waiting_senders);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, reap(senders[i])) TH_LOG("sender %d", i);
+	EXPECT_EQ(0, reap(late));
+}
+
 TEST_HARNESS_MAIN

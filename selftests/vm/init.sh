@@ -8,7 +8,7 @@
 #   mboxvm.mode=demo    load the module, run the demo, unload, power off
 #   mboxvm.mode=shell   load the module and give a shell on the console
 #   mboxvm.mode=bench   load the module, run mbox-bench with the arguments of
-#                       mboxvm.bench (commas for spaces): its table to ttyS1,
+#                       mboxvm.bench (commas for spaces, %2c for a comma): its table to ttyS1,
 #                       its CSV to ttyS2; then the kernel's mq_perf_tests,
 #                       on the kernel's mqueue and on libmbox-mq, to ttyS1
 # mboxvm.tests=a,b limits check to those tests.
@@ -130,7 +130,7 @@ run_tests() {
 # make bench: the table goes with the results, the CSV to its own port.
 run_bench() {
 	stty -F /dev/ttyS2 raw -echo 2>/dev/null
-	mbox-bench -L $(arg bench | tr ',' ' ') -o /tmp/bench.csv >&3 2>&1
+	mbox-bench -L $(arg bench | tr ',' ' ' | sed 's/%2c/,/g') -o /tmp/bench.csv >&3 2>&1
 	rc=$?
 	cat /tmp/bench.csv > /dev/ttyS2
 	result bench "$([ $rc = 0 ] && echo ok || echo "fail exit status $rc")"

@@ -337,10 +337,10 @@ run_kernel() {
 }
 
 # make bench, in boot(): mbox-bench's options on the kernel command line
-# (spaces as commas, so the commas of a list such as -t's go as +),
-# and a third serial port for its CSV.
+# (a comma of their own as %2c, then commas for spaces, so that "-t a,b"
+# survives), and a third serial port for its CSV.
 bench_boot_args() {
-	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | tr ', ' '+,')"
+	append+=" mboxvm.bench=$(echo "${BENCH_ARGS:-}" | sed 's/,/%2c/g' | tr ' ' ',')"
 	: >"$work/bench.csv"
 	serial+=(-serial "file:$work/bench.csv")
 }

@@ -13,7 +13,9 @@
  *  - streaming: one producer, one consumer, as fast as they go;
  *  - fan-in: N producers into one consumer; the aggregate rate, and
  *    fairness: the smallest share of one producer in the timed window
- *    divided by the largest;
+ *    divided by the largest; and the context switches per message
+ *    (getrusage()): the producers' sleeps and preemptions over their run,
+ *    the consumer's sleeps in the timed window;
  *  - scale: create, open, send and receive with 1, 100 or 10,000 other
  *    mailboxes in existence;
  *  - memory: /proc/meminfo Slab + VmallocUsed before and after creating
@@ -37,15 +39,17 @@
  * tiny counts once and prints TAP: "make check" runs it so that this
  * program cannot rot. It asserts nothing about time.
  *
- * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv] [-t LIST]
+ * Usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-q CAP] [-o FILE.csv] [-t LIST]
  *   -c  check mode (TAP, tiny counts instead of times, every byte checked)
  *   -L  raise the POSIX mqueue limits (/proc/sys/fs/mqueue) and
  *       RLIMIT_MSGQUEUE first (root, in a VM)
  *   -s  multiply every run's duration by SCALE (default 1)
  *   -r  repetitions (default 3)
+ *   -q  capacity of mailboxes and POSIX queues, in messages (default 64;
+ *       a pipe holds 64 KiB, 1024 messages of 64 B)
  *   -o  also write every figure to FILE.csv
- *   -t  only these transports (names as in the tables, separated by ','
- *       or '+'); scale and memory run only with mbox-ioctl
+ *   -t  only these transports (names as in the tables); scale and memory
+ *       run only with mbox-ioctl
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +79,9 @@
 #define BATCH		64		/* messages per batch call */
 #define RING_SIZE	(256 * 1024)	/* mbox ring data bytes: fits 64 KiB */
 #define QUEUE_CAP	64		/* mailbox and mq capacity, shm slots */
+
+/* -q: the capacity of mailboxes and POSIX queues, in messages. */
+static long queue_cap = QUEUE_CAP;
 
 static bool check_mode;
 static double scale = 1;
@@ -179,6 +186,11 @@ struct shared {
 	_Atomic int stop;
 	uint64_t sent[MAX_PROD];
 	_Atomic uint64_t last_rt;
+	/* Each producer's context switches while it ran (getrusage()):
+	 * voluntary ones are sleeps in a blocking send, involuntary ones
+	 * preemptions. */
+	uint64_t prod_vcsw[MAX_PROD], prod_ivcsw[MAX_PROD];
+	double prod_cpu[MAX_PROD];	/* CPU seconds, user and system */
 };
 
 static struct shared *shm;
@@ -316,7 +328,7 @@ static void fd_destroy(struct chan *c)
 }
 
 /* POSIX message queue */
-static long mq_cap = QUEUE_CAP;
+static long mq_cap = QUEUE_CAP;		/* queue_cap, or msg_max if lower */
 
 static int mq_create(struct chan *c)
 {
@@ -372,7 +384,7 @@ static ssize_t seq_recv(struct chan *c, void *buf, size_t len)
 /* mbox mailbox: one bound descriptor, shared by the processes. */
 static int mbox_create(struct chan *c)
 {
-	struct mbox_attr attr = { .capacity = QUEUE_CAP, .msg_size = c->len };
+	struct mbox_attr attr = { .capacity = queue_cap, .msg_size = c->len };
 
 	snprintf(c->name, sizeof(c->name), "bench-%d-%d", getpid(), uniq++);
 	return mbox_open(&c->mb, c->name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
@@ -806,7 +818,24 @@ struct result {
 	uint64_t per_prod[MAX_PROD];
 	struct shared ctr;
 	uint64_t k_sleeps, k_wakeups;	/* MBOX_IOC_RING_STAT */
+	uint64_t cons_vcsw, cons_ivcsw;	/* the consumer's, in the timed window */
 };
+
+/*
+ * This process's voluntary and involuntary context switches so far, and
+ * (with @cpu) its CPU time in seconds.
+ */
+static void csw(uint64_t *vol, uint64_t *invol, double *cpu)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*vol = ru.ru_nvcsw;
+	*invol = ru.ru_nivcsw;
+	if (cpu)
+		*cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
 
 static unsigned char *bufs_alloc(size_t len, int n)
 {
@@ -851,8 +880,11 @@ static int produce(struct chan *c, int id)
 	const struct transport *t = c->t;
 	int per = t->sendv ? BATCH : 1, k, i;
 	unsigned char *b = bufs_alloc(c->len, per);
+	uint64_t v0, i0, v1, i1;
+	double cpu0, cpu1;
 	uint32_t seq = 0;
 
+	csw(&v0, &i0, &cpu0);
 	while (!atomic_load_explicit(&shm->stop, memory_order_relaxed)) {
 		for (i = 0; i < per; i++)
 			fill(b + i * c->len, c->len, id, seq + i, check_mode);
@@ -867,7 +899,11 @@ static int produce(struct chan *c, int id)
 		}
 		seq += per;
 	}
+	csw(&v1, &i1, &cpu1);
 	shm->sent[id] = seq;
+	shm->prod_cpu[id] = cpu1 - cpu0;
+	shm->prod_vcsw[id] = v1 - v0;
+	shm->prod_ivcsw[id] = i1 - i0;
 	fill(b, c->len, SENTINEL, 0, false);
 	if (t->send(c, b, c->len))
 		return -1;
@@ -892,6 +928,7 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 	uint64_t total = 0, counted = 0, sent = 0;
 	double tn, t0 = now(), t1 = 0, warm_end = t0 + WARM_SECS * scale;
 	double end = 0;
+	uint64_t v0 = 0, i0 = 0, v1, i1;
 	ssize_t r;
 
 	while (sentinels < nprod) {
@@ -940,9 +977,13 @@ static int consume(struct chan *c, int nprod, long n, struct result *res)
 			phase = 1;
 			t0 = tn;
 			end = tn + STREAM_SECS * scale;
+			csw(&v0, &i0, NULL);
 		} else if (phase == 1 && (check_mode ? counted >= (uint64_t)n : tn >= end)) {
 			phase = 2;
 			t1 = tn;
+			csw(&v1, &i1, NULL);
+			res->cons_vcsw = v1 - v0;
+			res->cons_ivcsw = i1 - i0;
 			atomic_store_explicit(&shm->stop, 1, memory_order_relaxed);
 		}
 	}
@@ -1155,6 +1196,11 @@ struct bcase {
 	double val[64];		/* rate (msg/s) or mean round trip (s) */
 	double fair[64], per_call[64];
 	double sys_rec[64], wake_rec[64], ksleep_rec[64], kwake_rec[64];
+	/* fan-in: context switches per message (producers: over their run) */
+	double pvcsw[64], pivcsw[64], cvcsw[64];
+	/* fan-in over the producers' whole run: min/max of messages sent,
+	 * and of CPU time */
+	double runfair[64], cpufair[64];
 	double *lat;		/* all round trips, all repetitions */
 	long nlat;
 	int nrep;
@@ -1190,11 +1236,10 @@ static bool selected(int i)
 	size_t n = strlen(transports[i].name);
 
 	while (p && *p) {
-		if (!strncmp(p, transports[i].name, n) &&
-		    (p[n] == ',' || p[n] == '+' || !p[n]))
+		if (!strncmp(p, transports[i].name, n) && (p[n] == ',' || !p[n]))
 			return true;
-		p += strcspn(p, ",+");
-		p = *p ? p + 1 : NULL;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
 	}
 	return !only;
 }
@@ -1286,6 +1331,29 @@ static void tap(bool ok, const char *fmt, ...)
 		failures++;
 }
 
+/* The smallest of @v[0..n) divided by the largest; 0 if all are 0. */
+static double minmax_dbl(const double *v, int n)
+{
+	double mn = v[0], mx = v[0];
+	int i;
+
+	for (i = 1; i < n; i++) {
+		mn = v[i] < mn ? v[i] : mn;
+		mx = v[i] > mx ? v[i] : mx;
+	}
+	return mx > 0 ? mn / mx : 0;
+}
+
+static double minmax_u64(const uint64_t *v, int n)
+{
+	double d[MAX_PROD];
+	int i;
+
+	for (i = 0; i < n; i++)
+		d[i] = v[i];
+	return minmax_dbl(d, n);
+}
+
 static void run_case(struct bcase *c, bool record, long n)
 {
 	const struct transport *t = &transports[c->t];
@@ -1349,6 +1417,20 @@ static void run_case(struct bcase *c, bool record, long n)
 				mx = res.per_prod[i];
 		}
 		c->fair[r] = mx > 0 ? mn / mx : 0;
+		{
+			uint64_t sent = 0, v = 0, iv = 0;
+
+			for (i = 0; i < c->nprod; i++) {
+				sent += res.ctr.sent[i];
+				v += res.ctr.prod_vcsw[i];
+				iv += res.ctr.prod_ivcsw[i];
+			}
+			c->pvcsw[r] = sent ? (double)v / sent : 0;
+			c->pivcsw[r] = sent ? (double)iv / sent : 0;
+			c->cvcsw[r] = (double)res.cons_vcsw / res.msgs;
+			c->runfair[r] = minmax_u64(res.ctr.sent, c->nprod);
+			c->cpufair[r] = minmax_dbl(res.ctr.prod_cpu, c->nprod);
+		}
 		c->wake_rec[r] = (double)res.ctr.prod_wakes / res.msgs;
 		c->sys_rec[r] = (double)(res.ctr.prod_wakes + res.ctr.prod_waits +
 					 res.ctr.cons_wakes + res.ctr.cons_waits) / res.msgs;
@@ -1957,6 +2039,44 @@ static void report(void)
 		printf("\n");
 	}
 
+	printf("\n== Fan-in: context switches per message, and what decides the shares (median) ==\n");
+	printf("psleep: the producers' sleeps (voluntary switches) per message sent;\n");
+	printf("ppre: their preemptions per message; csleep: the consumer's sleeps per\n");
+	printf("message received in the timed window; over the producers' whole run,\n");
+	printf("msgs: smallest producer's messages / largest's, cpu: likewise for CPU time\n");
+	printf("%-15s", "transport");
+	for (f = 1; f < 4; f++)
+		printf(" | %d prod %6s %6s %6s %5s %5s", fanins[f], "psleep", "ppre",
+		       "csleep", "msgs", "cpu");
+	printf("\n");
+	for (i = 0; i < NT; i++) {
+		if (!(transports[i].kinds & K_FANIN))
+			continue;
+		printf("%-15s", transports[i].name);
+		for (f = 1; f < 4; f++) {
+			struct bcase *c = find(FANIN, i, 64, UNPINNED, fanins[f]);
+
+			if (!c) {
+				printf(" | %6s %6s %6s %6s %5s %5s", "n/a", "", "", "", "", "");
+				continue;
+			}
+			printf(" | %6s %6.3f %6.3f %6.3f %5.2f %5.2f", "", med(c, c->pvcsw),
+			       med(c, c->pivcsw), med(c, c->cvcsw), med(c, c->runfair),
+			       med(c, c->cpufair));
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"fairness_run", med(c, c->runfair), "min/max");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"fairness_cpu", med(c, c->cpufair), "min/max");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"producer_sleeps", med(c, c->pvcsw), "per msg");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"producer_preemptions", med(c, c->pivcsw), "per msg");
+			csv_row("fanin", transports[i].name, "unpinned", 64, fanins[f],
+				"consumer_sleeps", med(c, c->cvcsw), "per msg");
+		}
+		printf("\n");
+	}
+
 	printf("\n== Scale: mbox operations with E other mailboxes: microseconds (median) ==\n");
 	printf("%8s %9s %9s %11s %9s %8s\n", "E", "create", "open", "send+recv",
 	       "total", "x(E=1)");
@@ -2029,7 +2149,7 @@ int main(int argc, char **argv)
 	int opt, i, r;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "cLs:r:o:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "cLs:r:q:o:t:")) != -1) {
 		switch (opt) {
 		case 'c':
 			check_mode = true;
@@ -2043,6 +2163,9 @@ int main(int argc, char **argv)
 		case 'r':
 			reps = atoi(optarg);
 			break;
+		case 'q':
+			queue_cap = atol(optarg);
+			break;
 		case 'o':
 			csv_path = optarg;
 			break;
@@ -2050,12 +2173,13 @@ int main(int argc, char **argv)
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-o FILE.csv] [-t T1,T2..]\n");
+			fprintf(stderr, "usage: mbox-bench [-c] [-L] [-s SCALE] [-r REPS] [-q CAP] [-o FILE.csv] [-t T1,T2..]\n");
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > 64 || scale <= 0)
-		die("-r takes 1 to 64, -s a positive number");
+	if (reps < 1 || reps > 64 || scale <= 0 || queue_cap < 1)
+		die("-r takes 1 to 64, -s and -q a positive number");
+	mq_cap = queue_cap;
 	if (check_mode)
 		reps = 1;
 	if (limits)
@@ -2085,7 +2209,8 @@ int main(int argc, char **argv)
 		printf("TAP version 13\n1..%d\n", ncases + 5);
 	else
 		printf("mbox-bench: %d cases, %d repetitions, scale %g, %d CPUs, "
-		       "mq capacity %ld\n", ncases, reps, scale, ncpus, mq_cap);
+		       "mailbox capacity %ld, mq capacity %ld\n", ncases, reps,
+		       scale, ncpus, queue_cap, mq_cap);
 	fflush(stdout);
 
 	for (r = 0; r < reps; r++) {
