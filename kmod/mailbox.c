@@ -963,9 +963,10 @@ static int mbox_send_check(struct file *file, unsigned int cmd,
 	int ret;
 
 	if (cmd == MBOX_IOC_SEND) {
+		BUILD_BUG_ON(ARRAY_SIZE(args->reserved) != 2);
 		if (args->flags & ~MBOX_SEND_FLAGS ||
 		    args->prio >= MBOX_PRIO_MAX ||
-		    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		    (args->reserved[0] | args->reserved[1]))
 			return -EINVAL;
 		*flags = args->flags;
 		*pid = args->pid;
@@ -1045,17 +1046,17 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 	return ret;
 }
 
-/* MBOX_IOC_SEND to @mb, which mbox_send_target() chose. */
+/*
+ * MBOX_IOC_SEND to @mb, which mbox_send_target() chose: main.c's
+ * dispatcher calls it for every MBOX_IOC_SEND, and so has checked @args
+ * (mbox_send_check()) before the call comes here.
+ */
 static long mbox_ioctl_send(struct mbox_mailbox *mb, struct file *file,
 			    const struct mbox_send *args)
 {
+	u32 flags = args->flags;
 	ktime_t expires;
-	u32 flags, pid;
-	int ret;
 
-	ret = mbox_send_check(file, MBOX_IOC_SEND, args, &flags, &pid);
-	if (ret)
-		return ret;
 	return mbox_send_one(mb, file, u64_to_user_ptr(args->buf), args->len,
 			     args->prio,
 			     mbox_nonblock(file, flags, MBOX_SEND_NONBLOCK),
@@ -1084,6 +1085,27 @@ static int mbox_want_init(struct mbox_want *want, u32 flags, u32 pid,
 #define MBOX_RECV_FLAGS	(MBOX_RECV_NONBLOCK | MBOX_RECV_TIMEOUT | \
 			 MBOX_RECV_TRUNC | MBOX_RECV_PEEK | MBOX_RECV_FROM)
 
+/*
+ * Store MBOX_IOC_RECV's out fields, and only those: the in fields stay as
+ * the caller wrote them. Returns 0 or -EFAULT.
+ */
+static int mbox_recv_results(struct mbox_recv __user *uargs,
+			     const struct mbox_recv *args)
+{
+	if (!user_write_access_begin(uargs, sizeof(*uargs)))
+		return -EFAULT;
+	unsafe_put_user(args->len, &uargs->len, efault);
+	unsafe_put_user(args->prio, &uargs->prio, efault);
+	unsafe_put_user(args->pid, &uargs->pid, efault);
+	unsafe_put_user(args->uid, &uargs->uid, efault);
+	unsafe_put_user(args->gid, &uargs->gid, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 			    const struct mbox_recv *kargs,
 			    struct mbox_recv __user *uargs)
@@ -1095,8 +1117,8 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	u32 msg_len, n;
 	int ret;
 
-	if (args.flags & ~MBOX_RECV_FLAGS ||
-	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+	BUILD_BUG_ON(ARRAY_SIZE(args.reserved) != 1);
+	if (args.flags & ~MBOX_RECV_FLAGS || args.reserved[0])
 		return -EINVAL;
 	ret = mbox_want_init(&want, args.flags, args.pid, args.len);
 	if (ret)
@@ -1120,7 +1142,7 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	args.prio = msg->prio;
 	mbox_msg_sender(msg, &args.pid, &args.uid, &args.gid);
 	if (copy_to_user(u64_to_user_ptr(args.buf), msg->data, n) ||
-	    copy_to_user(uargs, &args, sizeof(args)))
+	    mbox_recv_results(uargs, &args))
 		ret = -EFAULT;
 	else
 		ret = n;
