@@ -195,7 +195,7 @@ static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_set(&msg->ref, 1);
-	mbox_user_hold(mf->user);
+	/* The charge keeps the user (mbox_user_charge_bytes()). */
 	msg->user = mf->user;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
@@ -212,7 +212,6 @@ static void mbox_msg_put(struct mbox_msg *msg)
 	if (!refcount_dec_and_test(&msg->ref))
 		return;
 	mbox_user_uncharge_bytes(msg->user, mbox_msg_cost(msg->len));
-	mbox_user_put(msg->user);
 	put_pid(msg->pid);
 	kvfree(msg);
 }
