@@ -1183,8 +1183,9 @@ static int mbox_batch_check(const struct mbox_batch *b, u32 flags,
 
 /*
  * Batches go through their vector in chunks: a chunk's entries are copied
- * in with one copy, and a receive takes a chunk's messages under one
- * mailbox lock (mbox_take_many()).
+ * in with one copy, a send queues a chunk's messages under one mailbox
+ * lock (mbox_send_many()) and a receive takes them under one
+ * (mbox_take_many()). 8 entries of 32 bytes keep the stack small.
  */
 #define MBOX_BATCH_CHUNK	8
 
