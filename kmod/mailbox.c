@@ -285,7 +285,7 @@ static struct mbox_msg *mbox_msg_alloc(struct file *file, u32 len, u32 prio)
 			goto nomem;
 	}
 	refcount_set(&msg->ref, 1);
-	mbox_user_hold(mf->user);
+	/* The charge keeps the user (mbox_user_charge_bytes()). */
 	msg->user = mf->user;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
@@ -306,7 +306,6 @@ static void mbox_msg_put(struct mbox_msg *msg)
 	if (!refcount_dec_and_test(&msg->ref))
 		return;
 	mbox_user_uncharge_bytes(msg->user, mbox_msg_cost(msg->len));
-	mbox_user_put(msg->user);
 	put_pid(msg->pid);
 	if (mbox_msg_split(msg->len))
 		kvfree(msg->payload[0]);
@@ -1059,9 +1058,10 @@ static int mbox_send_check(struct file *file, unsigned int cmd,
 	int ret;
 
 	if (cmd == MBOX_IOC_SEND) {
+		BUILD_BUG_ON(ARRAY_SIZE(args->reserved) != 2);
 		if (args->flags & ~MBOX_SEND_FLAGS ||
 		    args->prio >= MBOX_PRIO_MAX ||
-		    memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		    (args->reserved[0] | args->reserved[1]))
 			return -EINVAL;
 		*flags = args->flags;
 		*pid = args->pid;
@@ -1141,17 +1141,17 @@ static int mbox_send_one(struct mbox_mailbox *mb, struct file *file,
 	return ret;
 }
 
-/* MBOX_IOC_SEND to @mb, which mbox_send_target() chose. */
+/*
+ * MBOX_IOC_SEND to @mb, which mbox_send_target() chose: main.c's
+ * dispatcher calls it for every MBOX_IOC_SEND, and so has checked @args
+ * (mbox_send_check()) before the call comes here.
+ */
 static long mbox_ioctl_send(struct mbox_mailbox *mb, struct file *file,
 			    const struct mbox_send *args)
 {
+	u32 flags = args->flags;
 	ktime_t expires;
-	u32 flags, pid;
-	int ret;
 
-	ret = mbox_send_check(file, MBOX_IOC_SEND, args, &flags, &pid);
-	if (ret)
-		return ret;
 	return mbox_send_one(mb, file, u64_to_user_ptr(args->buf), args->len,
 			     args->prio,
 			     mbox_nonblock(file, flags, MBOX_SEND_NONBLOCK),
@@ -1180,6 +1180,27 @@ static int mbox_want_init(struct mbox_want *want, u32 flags, u32 pid,
 #define MBOX_RECV_FLAGS	(MBOX_RECV_NONBLOCK | MBOX_RECV_TIMEOUT | \
 			 MBOX_RECV_TRUNC | MBOX_RECV_PEEK | MBOX_RECV_FROM)
 
+/*
+ * Store MBOX_IOC_RECV's out fields, and only those: the in fields stay as
+ * the caller wrote them. Returns 0 or -EFAULT.
+ */
+static int mbox_recv_results(struct mbox_recv __user *uargs,
+			     const struct mbox_recv *args)
+{
+	if (!user_write_access_begin(uargs, sizeof(*uargs)))
+		return -EFAULT;
+	unsafe_put_user(args->len, &uargs->len, efault);
+	unsafe_put_user(args->prio, &uargs->prio, efault);
+	unsafe_put_user(args->pid, &uargs->pid, efault);
+	unsafe_put_user(args->uid, &uargs->uid, efault);
+	unsafe_put_user(args->gid, &uargs->gid, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 			    const struct mbox_recv *kargs,
 			    struct mbox_recv __user *uargs)
@@ -1191,8 +1212,8 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	u32 msg_len, n;
 	int ret;
 
-	if (args.flags & ~MBOX_RECV_FLAGS ||
-	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+	BUILD_BUG_ON(ARRAY_SIZE(args.reserved) != 1);
+	if (args.flags & ~MBOX_RECV_FLAGS || args.reserved[0])
 		return -EINVAL;
 	ret = mbox_want_init(&want, args.flags, args.pid, args.len);
 	if (ret)
@@ -1216,7 +1237,7 @@ static long mbox_ioctl_recv(struct mbox_mailbox *mb, struct file *file,
 	args.prio = msg->prio;
 	mbox_msg_sender(msg, &args.pid, &args.uid, &args.gid);
 	if (copy_to_user(u64_to_user_ptr(args.buf), mbox_msg_data(msg), n) ||
-	    copy_to_user(uargs, &args, sizeof(args)))
+	    mbox_recv_results(uargs, &args))
 		ret = -EFAULT;
 	else
 		ret = n;
@@ -1256,18 +1277,119 @@ static int mbox_batch_check(const struct mbox_batch *b, u32 flags,
 	return 0;
 }
 
+/*
+ * Batches go through their vector in chunks: a chunk's entries are copied
+ * in with one copy, a send queues a chunk's messages under one mailbox
+ * lock (mbox_send_many()) and a receive takes them under one
+ * (mbox_take_many()). 8 entries of 32 bytes keep the stack small.
+ */
+#define MBOX_BATCH_CHUNK	8
+
+/*
+ * Copy in entries @i.. of a batch's vector, at most MBOX_BATCH_CHUNK and
+ * @count - @i of them. Returns how many were copied whole: when the copy
+ * faults part of the way, those before the fault (0: the first faults).
+ */
+static u32 mbox_batch_copy_in(struct mbox_msgvec *vec,
+			      const struct mbox_msgvec __user *uvec, u32 i,
+			      u32 count)
+{
+	u32 n = min_t(u32, count - i, MBOX_BATCH_CHUNK);
+	size_t left = copy_from_user(vec, &uvec[i], n * sizeof(*vec));
+
+	return n - DIV_ROUND_UP(left, sizeof(*vec));
+}
+
+/*
+ * Build messages for entries @vec[0..@n) of a batch, as many in a row as
+ * can be built at once: each fits the mailbox's message size, the mailbox
+ * looks to have a slot for it (a hint, as in mbox_send_fast()), and its
+ * quota, memory and payload copy succeed. Returns how many it built, into
+ * @msgs; the first entry it could not build is left to mbox_send_one(),
+ * which finds why. So a batch charges at most a chunk ahead of queuing it.
+ */
+static u32 mbox_build_many(struct mbox_mailbox *mb, struct file *file,
+			   const struct mbox_msgvec *vec, u32 n,
+			   struct mbox_msg **msgs)
+{
+	u32 room = n, k;
+
+	if (!(mb->open_flags & MBOX_OPEN_UNBOUNDED)) {
+		/* A hint only, without the lock: mbox_send_many() decides. */
+		u32 queued = data_race(READ_ONCE(mb->queued));
+
+		room = queued < mb->capacity ? mb->capacity - queued : 0;
+	}
+	if (mbox_mailbox_lists(mb))
+		return 0;
+	for (k = 0; k < min(n, room); k++) {
+		struct mbox_msg *msg;
+
+		if (vec[k].len > mb->msg_size)
+			break;
+		msg = mbox_msg_alloc(file, vec[k].len, vec[k].prio);
+		if (IS_ERR(msg))
+			break;
+		if (copy_from_user(mbox_msg_data(msg), u64_to_user_ptr(vec[k].buf),
+				   vec[k].len)) {
+			mbox_msg_put(msg);
+			break;
+		}
+		msgs[k] = msg;
+	}
+	return k;
+}
+
+/*
+ * Send @msgs[0..@n) in order under one lock, none of them waiting, as @n
+ * non-blocking mbox_send()s would. Returns how many went; the rest are
+ * freed, and *@err says why the first of them did not go: ESRCH, EPIPE,
+ * EAGAIN.
+ */
+static u32 mbox_send_many(struct mbox_mailbox *mb, struct mbox_msg **msgs,
+			  u32 n, int *err)
+{
+	struct mbox_wake wake = {};
+	struct mbox_msg *msg;
+	u32 k;
+
+	*err = 0;
+	spin_lock(&mb->lock);
+	for (k = 0; k < n; k++) {
+		msg = msgs[k];
+		if (mb->dead)
+			*err = -ESRCH;
+		else if (mbox_no_receivers(mb))
+			*err = -EPIPE;
+		else if (!mbox_send_ready(mb, msg->pid, msg->len, false))
+			*err = -EAGAIN;
+		if (*err)
+			break;
+		mbox_arrival(mb, msg);
+		if (!mbox_arrive(mb, msg, &wake))
+			mbox_queue(mb, msg, &wake);
+		mbox_count_sent(mb, msg, 1);
+	}
+	spin_unlock(&mb->lock);
+	mbox_wake(mb, &wake);
+	for (n -= k; n; n--)
+		mbox_msg_put(msgs[k + n - 1]);
+	return k;
+}
+
 /* MBOX_IOC_SEND_BATCH to @mb, which mbox_send_target() chose. */
 static long mbox_ioctl_send_batch(struct mbox_mailbox *mb, struct file *file,
 				  const struct mbox_batch *kargs,
 				  struct mbox_batch __user *uargs)
 {
+	struct mbox_msg *msgs[MBOX_BATCH_CHUNK];
+	struct mbox_msgvec vec[MBOX_BATCH_CHUNK];
 	struct mbox_msgvec __user *uvec;
 	struct mbox_batch b = *kargs;
-	struct mbox_msgvec v;
 	ktime_t expires, *deadline;
-	u32 i, flags, pid;
-	bool nonblock;
-	int err;
+	u32 i, j, n, k, flags, pid;
+	bool nonblock, wait;
+	int err, stop;
 
 	err = mbox_send_check(file, MBOX_IOC_SEND_BATCH, &b, &flags, &pid);
 	if (err)
@@ -1277,39 +1399,109 @@ static long mbox_ioctl_send_batch(struct mbox_mailbox *mb, struct file *file,
 	nonblock = mbox_nonblock(file, b.flags, MBOX_SEND_NONBLOCK);
 	deadline = mbox_deadline(&expires, b.flags & MBOX_SEND_TIMEOUT,
 				 b.timeout_ns);
-	for (i = 0; i < b.count; i++) {
-		if (copy_from_user(&v, &uvec[i], sizeof(v))) {
-			err = -EFAULT;
-			break;
-		}
+	for (i = 0; i < b.count && !err; i += n) {
+		/* The entries to send now, and the error that ends them. */
+		n = mbox_batch_copy_in(vec, uvec, i, b.count);
+		stop = n ? 0 : -EFAULT;
 		/* pid, uid and gid are receive results: ignored here. */
-		if (v.prio >= MBOX_PRIO_MAX || v.__pad) {
-			err = -EINVAL;
+		for (j = 0; j < n; j++) {
+			if (vec[j].prio >= MBOX_PRIO_MAX || vec[j].__pad) {
+				stop = -EINVAL;
+				break;
+			}
+		}
+		n = j;
+		for (j = 0; j < n && !err; j += k) {
+			/* Only the first message may wait, unless WAITALL. */
+			wait = !nonblock &&
+			       (i + j == 0 || (b.flags & MBOX_BATCH_WAITALL));
+			k = wait ? 0 : mbox_build_many(mb, file, &vec[j], n - j,
+						       msgs);
+			if (k) {
+				k = mbox_send_many(mb, msgs, k, &err);
+				continue;
+			}
+			/* One at a time: it may wait, or finds the error. */
+			err = mbox_send_one(mb, file,
+					    u64_to_user_ptr(vec[j].buf),
+					    vec[j].len, vec[j].prio, !wait,
+					    false, deadline);
+			k = !err;
+		}
+		if (err) {
+			i += j;
 			break;
 		}
-		err = mbox_send_one(mb, file, u64_to_user_ptr(v.buf), v.len,
-				    v.prio,
-				    nonblock || (i && !(b.flags & MBOX_BATCH_WAITALL)),
-				    false, deadline);
-		if (err)
-			break;
+		err = stop;
 	}
 	return mbox_batch_result(uargs, i, err);
+}
+
+/*
+ * Take up to @n messages for @want under one lock, the one at @vec[j]
+ * fitting @vec[j].len, as @n non-blocking mbox_recv()s would in turn.
+ * Returns how many it took, into @msgs; when it took fewer, *@err says
+ * why: EAGAIN, EPIPE, or EMSGSIZE with *@msg_len set.
+ */
+static u32 mbox_take_many(struct mbox_mailbox *mb, struct mbox_want *want,
+			  const struct mbox_msgvec *vec, u32 n,
+			  struct mbox_msg **msgs, int *err, u32 *msg_len)
+{
+	struct mbox_wake wake = {};
+	struct mbox_msg *msg;
+	u32 got;
+
+	*err = 0;
+	spin_lock(&mb->lock);
+	for (got = 0; got < n; got++) {
+		want->buf_len = vec[got].len;
+		msg = mbox_take(mb, want, msg_len, &wake);
+		if (!msg) {
+			*err = mbox_no_senders(mb) ? -EPIPE : -EAGAIN;
+			break;
+		}
+		if (IS_ERR(msg)) {
+			*err = PTR_ERR(msg);
+			break;
+		}
+		msgs[got] = msg;
+	}
+	spin_unlock(&mb->lock);
+	mbox_wake(mb, &wake);
+	return got;
+}
+
+/*
+ * Store message @msg at entry @v (copied in at @uv): its payload, then the
+ * entry's results. Returns 0 or -EFAULT.
+ */
+static int mbox_batch_store(struct mbox_msgvec *v, struct mbox_msgvec __user *uv,
+			    const struct mbox_msg *msg)
+{
+	u32 n = min(v->len, msg->len);
+
+	v->len = msg->len;
+	v->prio = msg->prio;
+	mbox_msg_sender(msg, &v->pid, &v->uid, &v->gid);
+	if (copy_to_user(u64_to_user_ptr(v->buf), mbox_msg_data(msg), n) ||
+	    copy_to_user(uv, v, sizeof(*v)))
+		return -EFAULT;
+	return 0;
 }
 
 static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
 				  const struct mbox_batch *kargs,
 				  struct mbox_batch __user *uargs)
 {
+	struct mbox_msg *msgs[MBOX_BATCH_CHUNK];
+	struct mbox_msgvec vec[MBOX_BATCH_CHUNK];
 	struct mbox_msgvec __user *uvec;
 	struct mbox_batch b = *kargs;
-	struct mbox_msgvec v;
 	struct mbox_want want;
-	struct mbox_msg *msg;
 	ktime_t expires, *deadline;
-	u32 i, n, msg_len;
+	u32 i, j, k, n, got, stored, msg_len;
 	bool nonblock;
-	int err;
+	int err, stop;
 
 	err = mbox_batch_check(&b, MBOX_RECV_FLAGS & ~MBOX_RECV_PEEK,
 			       MBOX_RECV_FROM);
@@ -1324,35 +1516,58 @@ static long mbox_ioctl_recv_batch(struct mbox_mailbox *mb, struct file *file,
 	nonblock = mbox_nonblock(file, b.flags, MBOX_RECV_NONBLOCK);
 	deadline = mbox_deadline(&expires, b.flags & MBOX_RECV_TIMEOUT,
 				 b.timeout_ns);
-	for (i = 0; i < b.count; i++) {
-		if (copy_from_user(&v, &uvec[i], sizeof(v))) {
-			err = -EFAULT;
-			break;
+	for (i = 0; i < b.count && !err; i += n) {
+		/* The entries to serve now, and the error that ends them. */
+		n = mbox_batch_copy_in(vec, uvec, i, b.count);
+		stop = n ? 0 : -EFAULT;
+		for (j = 0; j < n; j++) {
+			if (vec[j].__pad) {
+				stop = -EINVAL;
+				break;
+			}
 		}
-		if (v.__pad) {
-			err = -EINVAL;
-			break;
-		}
-		want.buf_len = v.len;
-		msg = mbox_recv(mb, &want,
-				nonblock || (i && !(b.flags & MBOX_BATCH_WAITALL)),
-				deadline, &msg_len);
-		if (IS_ERR(msg)) {
-			err = PTR_ERR(msg);
-			if (err == -EMSGSIZE && put_user(msg_len, &uvec[i].len))
+		n = j;
+		for (j = 0; j < n && !err; j += got) {
+			got = mbox_take_many(mb, &want, &vec[j], n - j, msgs,
+					     &err, &msg_len);
+			/* Only the first message may wait, unless WAITALL. */
+			if (err == -EAGAIN && !nonblock &&
+			    (i + j + got == 0 || (b.flags & MBOX_BATCH_WAITALL))) {
+				err = 0;
+				if (!got) {
+					want.buf_len = vec[j].len;
+					msgs[0] = mbox_recv(mb, &want, false,
+							    deadline, &msg_len);
+					err = PTR_ERR_OR_ZERO(msgs[0]);
+					got = !err;
+				}
+			}
+			/*
+			 * Store what was taken, in order. From a store that
+			 * fails on, each goes back to its arrival place.
+			 */
+			for (k = 0, stored = got; k < got; k++) {
+				bool ok = k < stored;
+
+				if (ok && mbox_batch_store(&vec[j + k],
+							   &uvec[i + j + k],
+							   msgs[k])) {
+					err = -EFAULT;
+					stored = k;
+					ok = false;
+				}
+				mbox_recv_done(mb, &want, msgs[k], ok);
+			}
+			got = stored;
+			if (err == -EMSGSIZE &&
+			    put_user(msg_len, &uvec[i + j + got].len))
 				err = -EFAULT;
+		}
+		if (err) {
+			i += j;
 			break;
 		}
-		n = min(v.len, msg->len);
-		v.len = msg->len;
-		v.prio = msg->prio;
-		mbox_msg_sender(msg, &v.pid, &v.uid, &v.gid);
-		if (copy_to_user(u64_to_user_ptr(v.buf), mbox_msg_data(msg), n) ||
-		    copy_to_user(&uvec[i], &v, sizeof(v)))
-			err = -EFAULT;
-		mbox_recv_done(mb, &want, msg, !err);
-		if (err)
-			break;
+		err = stop;
 	}
 	return mbox_batch_result(uargs, i, err);
 }

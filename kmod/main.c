@@ -561,6 +561,24 @@ static int mbox_ioctl_allowed(const struct mbox_obj *obj, u16 on)
 	return on == MBOX_ON_UNBOUND ? -EISCONN : -ENOTTY;
 }
 
+/*
+ * Copy in @size bytes of argument. The per-message commands copy a size
+ * known at compile time, which spares them the run-time object check of
+ * hardened usercopy (it is for copies whose size is not known then).
+ */
+static int mbox_ioctl_copy_in(union mbox_ioctl_arg *karg, void __user *uarg,
+			      unsigned int cmd, u16 size)
+{
+	switch (cmd) {
+	case MBOX_IOC_SEND:
+		return copy_from_user(&karg->send, uarg, sizeof(karg->send));
+	case MBOX_IOC_RECV:
+		return copy_from_user(&karg->recv, uarg, sizeof(karg->recv));
+	default:
+		return copy_from_user(karg, uarg, size);
+	}
+}
+
 static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -576,7 +594,7 @@ static long mbox_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	desc = &mbox_ioctls[nr];
 	if (!desc->cmd || desc->cmd != cmd)
 		return -ENOTTY;
-	if (desc->size && copy_from_user(&karg, uarg, desc->size))
+	if (desc->size && mbox_ioctl_copy_in(&karg, uarg, cmd, desc->size))
 		return -EFAULT;
 
 	if (desc->target) {

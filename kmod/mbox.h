@@ -54,8 +54,9 @@ static inline unsigned int mbox_limit(enum mbox_limit_id id)
 
 /*
  * Per-user accounting (registry.c). One struct mbox_user per uid that owns
- * objects or has messages queued; objects and messages hold a reference to
- * the user they are charged to.
+ * objects or has messages queued; objects hold a reference to the user
+ * they are charged to, and a user's charged bytes hold one between them
+ * (mbox_user_charge_bytes()), so a message needs none of its own.
  */
 struct mbox_user;
 

@@ -131,6 +131,14 @@ void mbox_user_put(struct mbox_user *user)
  * Charge @bytes queued to @user: -EDQUOT past user_bytes_max, unless the
  * opener of @file, whom the bytes are charged to, has CAP_SYS_RESOURCE.
  * Never overshoots, so two senders near the limit cannot fail each other.
+ *
+ * While any bytes are charged, the charge holds one reference to @user,
+ * taken as the count leaves 0 and dropped as it comes back to 0: so what
+ * was charged can always be uncharged, and a message need not hold a
+ * reference of its own (two atomic operations per message fewer). The
+ * caller holds a reference while it charges, so @user cannot go away
+ * between the charge and the hold, and bytes it charged cannot be
+ * uncharged before it returns.
  */
 int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 			   size_t bytes)
@@ -138,17 +146,23 @@ int mbox_user_charge_bytes(struct mbox_user *user, struct file *file,
 	u64 limit = mbox_limit(MBOX_LIMIT_USER_BYTES);
 	s64 old = atomic64_read(&user->bytes);
 
+	if (!bytes)
+		return 0;
 	do {
 		if ((u64)old + bytes > limit &&
 		    !file_ns_capable(file, &init_user_ns, CAP_SYS_RESOURCE))
 			return -EDQUOT;
 	} while (!atomic64_try_cmpxchg(&user->bytes, &old, old + bytes));
+	if (!old)
+		mbox_user_hold(user);
 	return 0;
 }
 
+/* Uncharge what mbox_user_charge_bytes() charged; may drop @user. */
 void mbox_user_uncharge_bytes(struct mbox_user *user, size_t bytes)
 {
-	atomic64_sub(bytes, &user->bytes);
+	if (bytes && !atomic64_sub_return(bytes, &user->bytes))
+		mbox_user_put(user);
 }
 
 /*

@@ -712,6 +712,108 @@ TEST_F(mb, batch_interrupted)
 	EXPECT_EQ(0, reap(pid));
 }
 
+/*
+ * Batches move their vector in chunks (several entries per copy, several
+ * messages per lock). Over random states, a batch must do exactly what
+ * that many single calls in a row would: stop at the first entry that
+ * fails (a bad buffer, a bad entry, a message too long, no room or no
+ * message), report it there, and leave every message not moved queued in
+ * its order: nothing lost, nothing moved twice.
+ */
+enum batch_fault { BF_NONE, BF_BUF, BF_PAD, BF_SIZE, BF_NR };
+
+static const int bf_errno[BF_NR] = { 0, EFAULT, EINVAL, EMSGSIZE };
+
+/* Queue message @id (8 bytes) with a single send. */
+static int send_id(int fd, uint64_t id)
+{
+	return mb_send(fd, &id, sizeof(id), MBOX_SEND_NONBLOCK, 0);
+}
+
+TEST(batch_chunks_match_single_calls)
+{
+	enum { CAP = 48, MAXN = 40 };
+	static uint64_t ids[MAXN], got[MAXN];
+	static char big[65];
+	struct mbox_msgvec v[MAXN];
+	uint64_t next = 0, expect = 0, id;
+	struct mbox_batch b;
+	const char *name = mb_name("chunks");
+	unsigned int seed = 1, round;
+	int fd, i, ret;
+
+	fd = mb_create(name, CAP, 64);
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 400; round++) {
+		bool recv = round & 1;
+		int count = 1 + rand_r(&seed) % MAXN;
+		int pre = rand_r(&seed) % (CAP + 1);
+		enum batch_fault kind = rand_r(&seed) % BF_NR;
+		int k = rand_r(&seed) % count, done, err;
+
+		if (kind == BF_NONE)
+			k = count;
+		for (i = 0; i < pre; i++)
+			ASSERT_EQ(0, send_id(fd, next++));
+		memset(v, 0, sizeof(v));
+		for (i = 0; i < count; i++) {
+			ids[i] = next + i;
+			v[i].buf = (uintptr_t)(recv ? &got[i] : &ids[i]);
+			v[i].len = sizeof(uint64_t);
+		}
+		if (k < count && kind == BF_BUF)
+			v[k].buf = 8;
+		else if (k < count && kind == BF_PAD)
+			v[k].__pad = 1;
+		else if (k < count && kind == BF_SIZE && recv)
+			v[k].len = 4;
+		else if (k < count && kind == BF_SIZE)
+			v[k] = (struct mbox_msgvec){ .buf = (uintptr_t)big,
+						     .len = sizeof(big) };
+
+		if (recv) {
+			/* pre messages queued: moves them up to the fault. */
+			done = pre < k ? pre : k;
+			if (pre > k || (pre == k && kind == BF_PAD))
+				err = bf_errno[kind];
+			else
+				err = done < count ? EAGAIN : 0;
+			ret = mb_batch(fd, MBOX_IOC_RECV_BATCH, v, count,
+				       MBOX_RECV_NONBLOCK, 0, 0, &b);
+			for (i = 0; i < done; i++)
+				ASSERT_EQ(expect++, got[i]);
+			if (err == EMSGSIZE)
+				EXPECT_EQ(sizeof(uint64_t), v[k].len);
+		} else {
+			/* CAP - pre slots free: sends up to the fault. */
+			int room = CAP - pre;
+
+			if (k < room || (k == room && kind != BF_BUF)) {
+				done = k;
+				err = bf_errno[kind];
+			} else {
+				done = room < count ? room : count;
+				err = done < count ? EAGAIN : 0;
+			}
+			ret = mb_batch(fd, MBOX_IOC_SEND_BATCH, v, count,
+				       MBOX_SEND_NONBLOCK, 0, 0, &b);
+			next += done;
+		}
+		ASSERT_EQ(done ? done : -err, ret)
+			TH_LOG("round %u: %s of %d, %d queued, fault %d at %d",
+			       round, recv ? "recv" : "send", count, pre, kind, k);
+		ASSERT_EQ(done, b.done);
+		ASSERT_EQ(err, b.error);
+		/* What is left comes out whole and in order. */
+		while (mb_recv(fd, &id, sizeof(id), MBOX_RECV_NONBLOCK, 0, NULL) ==
+		       sizeof(id))
+			ASSERT_EQ(expect++, id);
+		ASSERT_EQ(next, expect);
+	}
+	close(fd);
+	mb_unlink(name);
+}
+
 TEST_F(mb, batch_errors)
 {
 	struct mbox_msgvec v[MBOX_BATCH_MAX + 1];
