@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,22 +277,13 @@ static uint64_t deadline(unsigned int flags, uint64_t timeout_ns)
  * SPIN_PROBE-th wait spins, with the whole spin_max, to find out whether
  * the peer has become quick again. A peer that cannot run while we spin
  * (both on one CPU) never moves during a spin, so its waiters soon stop
- * spinning. Nothing spins when the caller may run on one CPU only
- * (sched_getaffinity(2)), or when the peer sleeps on this ring: it has set
- * its wakeup word, and will not move until someone wakes it.
+ * spinning. Nothing spins on a machine with one CPU online, or when the
+ * peer sleeps on this ring: it has set its wakeup word, and will not move
+ * until someone wakes it. The caller's own CPU affinity says nothing: a
+ * process pinned to one CPU may well have its peer running on another.
  */
 #define SPIN_MIN_NS	500
 #define SPIN_PROBE	16
-
-/* May the caller run on more than one CPU? */
-static bool several_cpus(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return true;	/* more CPUs than cpu_set_t holds */
-	return CPU_COUNT(&set) > 1;
-}
 
 int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns)
 {
@@ -301,8 +291,9 @@ int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns)
 		return -EOPNOTSUPP;
 	if (max_ns > MBOX_RING_SPIN_MAX_NS)
 		return -EINVAL;
-	r->spin_max = max_ns;
-	r->spin_budget = max_ns && several_cpus() ? max_ns : 0;
+	/* With one CPU, the peer cannot move while we spin. */
+	r->spin_max = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? max_ns : 0;
+	r->spin_budget = r->spin_max;
 	r->spin_skip = SPIN_PROBE;
 	return 0;
 }
@@ -332,8 +323,6 @@ static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
 		if (!r->spin_max || --r->spin_skip)
 			return false;
 		r->spin_skip = SPIN_PROBE;
-		if (!several_cpus())
-			return false;
 		budget = r->spin_max;
 	}
 	start = now_ns();
