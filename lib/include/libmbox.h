@@ -671,12 +671,14 @@ void mbox_ring_counters(const struct mbox_ring *r,
  * The budget adapts, as the spinning of an adaptive mutex does: it starts
  * at @max_ns, doubles (up to @max_ns) after a spin that saw the peer move,
  * halves after one that did not, and below 500 ns stops; then every 16th
- * wait spins once more to see whether the peer has become quick, so a peer
- * on the same CPU as the waiter (which cannot move while it spins) soon
- * costs no spin. Nothing spins on a machine with one CPU online, or while
- * the peer sleeps on this ring. A spin never runs past the call's timeout. A handle starts with
- * MBOX_RING_SPIN_DEFAULT_NS (20 us); the right figure is about what one
- * sleep and wake-up cost on the machine.
+ * wait spins once more to see whether the peer has become quick (half as
+ * often after each such probe that saw nothing, down to every 1024th wait;
+ * as often again after one that saw the peer move), so a peer on the same
+ * CPU as the waiter (which cannot move while it spins) soon costs next to
+ * no spin. Nothing spins on a machine with one CPU online, or while the
+ * peer sleeps on this ring. A spin never runs past the call's timeout. A
+ * handle starts with MBOX_RING_SPIN_DEFAULT_NS (20 us); the right figure
+ * is about what one sleep and wake-up cost on the machine.
  *
  * Return: 0, -EINVAL (@max_ns above MBOX_RING_SPIN_MAX_NS, 1 s), or
  * -EOPNOTSUPP (an unmapped handle: its waits are the kernel's).

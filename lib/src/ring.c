@@ -45,6 +45,7 @@ struct mbox_ring {
 	uint32_t spin_max;		/* mbox_ring_set_spin(); 0: never */
 	uint32_t spin_budget;		/* the next spin's, adapted */
 	uint32_t spin_skip;		/* budget 0: waits until a probe */
+	uint32_t spin_probe;		/* budget 0: waits between probes */
 	struct mbox_ring_counters counters;
 };
 
@@ -275,15 +276,17 @@ static uint64_t deadline(unsigned int flags, uint64_t timeout_ns)
  * to spin_max) after a spin that saw the peer move, and halves after one
  * that did not. Below SPIN_MIN_NS it drops to 0: then only every
  * SPIN_PROBE-th wait spins, with the whole spin_max, to find out whether
- * the peer has become quick again. A peer that cannot run while we spin
- * (both on one CPU) never moves during a spin, so its waiters soon stop
- * spinning. Nothing spins on a machine with one CPU online, or when the
+ * the peer has become quick again, and each probe that saw nothing halves
+ * how often (down to every SPIN_PROBE_MAX-th wait). A peer that cannot run
+ * while we spin (both on one CPU) never moves during a spin, so its
+ * waiters soon stop spinning. Nothing spins on a machine with one CPU online, or when the
  * peer sleeps on this ring: it has set its wakeup word, and will not move
  * until someone wakes it. The caller's own CPU affinity says nothing: a
  * process pinned to one CPU may well have its peer running on another.
  */
 #define SPIN_MIN_NS	500
-#define SPIN_PROBE	16
+#define SPIN_PROBE	16		/* waits between probes, at first */
+#define SPIN_PROBE_MAX	1024		/* and at most */
 
 int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns)
 {
@@ -294,6 +297,7 @@ int mbox_ring_set_spin(struct mbox_ring *r, uint64_t max_ns)
 	/* With one CPU, the peer cannot move while we spin. */
 	r->spin_max = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? max_ns : 0;
 	r->spin_budget = r->spin_max;
+	r->spin_probe = SPIN_PROBE;
 	r->spin_skip = SPIN_PROBE;
 	return 0;
 }
@@ -317,12 +321,14 @@ static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
 		      const uint32_t *asleep, uint64_t until)
 {
 	uint64_t budget = r->spin_budget, start, end;
+	bool probe = false;
 	unsigned int i;
 
 	if (!budget) {
 		if (!r->spin_max || --r->spin_skip)
 			return false;
-		r->spin_skip = SPIN_PROBE;
+		r->spin_skip = r->spin_probe;
+		probe = true;
 		budget = r->spin_max;
 	}
 	start = now_ns();
@@ -334,6 +340,7 @@ static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
 			if (ring_load_relaxed(peer) != seen) {
 				budget = budget * 2 < r->spin_max ? budget * 2 : r->spin_max;
 				r->spin_budget = budget > SPIN_MIN_NS ? budget : SPIN_MIN_NS;
+				r->spin_probe = SPIN_PROBE;
 				return true;
 			}
 			if (ring_load_relaxed(asleep))
@@ -343,7 +350,16 @@ static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
 		if (now_ns() >= end)
 			break;
 	}
+	if (probe) {
+		/* Still nothing to gain: probe half as often. */
+		if (r->spin_probe < SPIN_PROBE_MAX)
+			r->spin_probe *= 2;
+		r->spin_skip = r->spin_probe;
+		return false;
+	}
 	r->spin_budget = budget / 2 >= SPIN_MIN_NS ? budget / 2 : 0;
+	if (!r->spin_budget)
+		r->spin_skip = r->spin_probe;
 	return false;
 }
 
