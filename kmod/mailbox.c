@@ -688,8 +688,9 @@ static struct mbox_msg *mbox_take(struct mbox_mailbox *mb,
  * queue (or to a receiver waiting for it), so a bad buffer never loses a
  * message and never reorders the queue. Only messages that arrived while
  * it was held can have been received ahead of it.
- * The mailbox may hold one message over its capacity for a while, when a
- * blocked sender took the slot meanwhile.
+ * The mailbox may hold messages over its capacity for a while, when
+ * blocked senders took the slots meanwhile: one per message a receiver
+ * held at once, so at most a batch receive's chunk.
  */
 static void mbox_requeue(struct mbox_mailbox *mb, struct mbox_msg *msg)
 {

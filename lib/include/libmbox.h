@@ -676,9 +676,11 @@ void mbox_ring_counters(const struct mbox_ring *r,
  * as often again after one that saw the peer move), so a peer on the same
  * CPU as the waiter (which cannot move while it spins) soon costs next to
  * no spin. Nothing spins on a machine with one CPU online, or while the
- * peer sleeps on this ring. A spin never runs past the call's timeout. A
- * handle starts with MBOX_RING_SPIN_DEFAULT_NS (20 us); the right figure
- * is about what one sleep and wake-up cost on the machine.
+ * peer sleeps on this ring. A call spins for one budget in all, however
+ * often the peer moves without making it ready, and never past its timeout
+ * (to within a few pause instructions). A handle starts with
+ * MBOX_RING_SPIN_DEFAULT_NS (20 us); the right figure is about what one
+ * sleep and wake-up cost on the machine.
  *
  * Return: 0, -EINVAL (@max_ns above MBOX_RING_SPIN_MAX_NS, 1 s), or
  * -EOPNOTSUPP (an unmapped handle: its waits are the kernel's).

@@ -315,31 +315,42 @@ static inline void cpu_relax(void)
 /*
  * Before sleeping: watch @peer (the peer's position word) change from
  * @seen, while @asleep (the peer's wakeup word) stays 0, for at most the
- * budget and never past @until (0: no deadline). True if the peer moved.
+ * budget and never past @until (0: no deadline). *@spin_end is the call's
+ * end of spinning (0 before its first spin), so that all the spins of one
+ * call, a producer's that sees the consumer free too little each time,
+ * take one budget together. True if the peer moved.
  */
 static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
-		      const uint32_t *asleep, uint64_t until)
+		      const uint32_t *asleep, uint64_t until, uint64_t *spin_end)
 {
 	uint64_t budget = r->spin_budget, start, end;
 	bool probe = false;
 	unsigned int i;
 
-	if (!budget) {
-		if (!r->spin_max || --r->spin_skip)
-			return false;
-		r->spin_skip = r->spin_probe;
-		probe = true;
-		budget = r->spin_max;
+	if (*spin_end) {
+		end = *spin_end;
+	} else {
+		if (!budget) {
+			if (!r->spin_max || --r->spin_skip)
+				return false;
+			r->spin_skip = r->spin_probe;
+			probe = true;
+			budget = r->spin_max;
+		}
+		start = now_ns();
+		if (until && until <= start)
+			return false;	/* the deadline's: no change */
+		end = until && until - start < budget ? until : start + budget;
+		*spin_end = end;
 	}
-	start = now_ns();
-	if (until && until <= start)
-		return false;
-	end = until && until - start < budget ? until : start + budget;
 	for (;;) {
-		for (i = 0; i < 64; i++) {
+		/* The clock every few pauses: a pause may take 100 cycles. */
+		if (now_ns() >= end)
+			break;
+		for (i = 0; i < 8; i++) {
 			if (ring_load_relaxed(peer) != seen) {
-				budget = budget * 2 < r->spin_max ? budget * 2 : r->spin_max;
-				r->spin_budget = budget > SPIN_MIN_NS ? budget : SPIN_MIN_NS;
+				budget = budget * 2 > SPIN_MIN_NS ? budget * 2 : SPIN_MIN_NS;
+				r->spin_budget = budget < r->spin_max ? budget : r->spin_max;
 				r->spin_probe = SPIN_PROBE;
 				return true;
 			}
@@ -347,8 +358,6 @@ static bool spin_wait(struct mbox_ring *r, const uint32_t *peer, uint32_t seen,
 				return false;	/* not the spin's fault: no change */
 			cpu_relax();
 		}
-		if (now_ns() >= end)
-			break;
 	}
 	if (probe) {
 		/* Still nothing to gain: probe half as often. */
@@ -463,7 +472,7 @@ static ssize_t kernel_io(struct mbox_ring *r, void *buf, size_t len,
 int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 		      unsigned int flags, uint64_t timeout_ns)
 {
-	uint64_t until = deadline(flags, timeout_ns);
+	uint64_t until = deadline(flags, timeout_ns), spin_end = 0;
 	uint32_t total, cons, size = r->layout.data_size;
 	struct mbox_ring_hdr *hdr;
 	int ret;
@@ -498,7 +507,7 @@ int mbox_ring_reserve(struct mbox_ring *r, size_t len, void **data,
 				break;
 			return -EAGAIN;
 		}
-		if (spin_wait(r, r->cons_pos, cons, r->cons_wakeup, until))
+		if (spin_wait(r, r->cons_pos, cons, r->cons_wakeup, until, &spin_end))
 			continue;
 		ret = ring_wait(r, total, until);
 		if (ret)
@@ -570,11 +579,12 @@ int mbox_ring_push_batch(struct mbox_ring *r, const struct iovec *iov,
 	/* The rest go in while they fit; a bad one waits for the next call. */
 	cons = ring_load_acquire(r->cons_pos);
 	for (count = 1; count < n && !broken(r->local, cons, size); count++) {
-		len = iov[count].iov_len;
-		if (!len || len > r->layout.rec_max)
+		if (!iov[count].iov_len || iov[count].iov_len > r->layout.rec_max)
 			break;
+		len = iov[count].iov_len;
 		total = MBOX_RING_REC_SIZE(len);
-		if (size - (pos - cons) < total)
+		/* A consumer position gone back makes no room. */
+		if (pos - cons > size || size - (pos - cons) < total)
 			break;
 		hdr = (struct mbox_ring_hdr *)(r->data + (pos & r->mask));
 		hdr->len = len;
@@ -614,7 +624,7 @@ static ssize_t check_record(struct mbox_ring *r, uint32_t pos, uint32_t avail,
 ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 		       unsigned int flags, uint64_t timeout_ns)
 {
-	uint64_t until = deadline(flags, timeout_ns);
+	uint64_t until = deadline(flags, timeout_ns), spin_end = 0;
 	uint32_t prod, size = r->layout.data_size;
 	ssize_t len;
 	int ret;
@@ -648,7 +658,7 @@ ssize_t mbox_ring_peek(struct mbox_ring *r, const void **data,
 				continue;
 			return -EAGAIN;
 		}
-		if (spin_wait(r, r->prod_pos, prod, r->prod_wakeup, until))
+		if (spin_wait(r, r->prod_pos, prod, r->prod_wakeup, until, &spin_end))
 			continue;
 		ret = ring_wait(r, 0, until);
 		if (ret)

@@ -1111,6 +1111,13 @@ TEST_F(rb, push_batch)
 	EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
 	EXPECT_EQ(-EMSGSIZE, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
 	EXPECT_EQ(4, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+	/* A length is a size_t: 4 GiB + 1 is too long, not 1 byte. */
+	if (sizeof(size_t) > 4) {
+		iov[2].iov_len = (size_t)UINT32_MAX + 2;
+		EXPECT_EQ(2, mbox_ring_push_batch(p, iov, 8, 0, 0));
+		EXPECT_EQ(-EMSGSIZE, mbox_ring_push_batch(p, iov + 2, 6, 0, 0));
+		EXPECT_EQ(2, mbox_ring_pop_batch(c, buf, sizeof(buf), lens, 8, 0, 0));
+	}
 
 	/* Only what fits: 8 KiB of ring takes seven 1 KiB records. */
 	for (i = 0; i < 8; i++)
