@@ -85,6 +85,7 @@ struct shared {
 	_Atomic uint64_t got[NPROD][MAX_SEQ][2];	/* receive ids */
 	_Atomic uint8_t may_repeat[MAX_SEQ];		/* ring */
 	_Atomic uint32_t next_seq[NPROD];
+	_Atomic int ring_last_logged;	/* the ring's last record is logged */
 	struct inflight inflight[NCONS];
 	_Atomic pid_t inbox_pid;
 	atomic_ulong kills, stops, signals, faults, sends, recvs;
@@ -378,6 +379,18 @@ static void ring_consumer(void)
 
 	if (mbox_ring_open(&r, name_ring, MBOX_RING_CONSUMER, 0, 0, 0, 0))
 		_exit(10);
+	/*
+	 * A consumer killed after it logged the last record, before it got
+	 * to exit: nothing more will come, so a blocking peek would wait for
+	 * ever. Give back what it may not have released, and end as it would.
+	 */
+	if (atomic_load(&sh->ring_last_logged)) {
+		while (mbox_ring_peek(r, (const void **)&m, MBOX_RING_IO_NONBLOCK, 0) >= 0)
+			if (mbox_ring_release(r))
+				_exit(11);
+		mbox_ring_close(r);
+		_exit(0);
+	}
 	for (;;) {
 		len = mbox_ring_peek(r, (const void **)&m, 0, 0);
 		if (len == -EINTR)
@@ -396,6 +409,8 @@ static void ring_consumer(void)
 		atomic_store(&f->holding, m->seq);
 		logged(RING_PROD, m->seq, (uint64_t)getpid() << 24 | ++n);
 		atomic_fetch_add(&sh->recvs, 1);
+		if (m->seq == nmsgs - 1)
+			atomic_store(&sh->ring_last_logged, 1);
 		if (mbox_ring_release(r)) {
 			report(&sh->unexpected, "ring release failed%ld%ld", 0, 0);
 			_exit(11);
